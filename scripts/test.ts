@@ -24,19 +24,27 @@ readFileSync(certFile); // fail here, clearly, if it cannot be read
 const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const countsFile = join(root, 'tmp', 'test-counts.json');
 rmSync(countsFile, { force: true });
-const result = spawnSync(process.execPath, ['--experimental-vm-modules', '--no-warnings', jest, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  cwd: root,
-  env: {
-    ...process.env,
-    NODE_EXTRA_CA_CERTS: certFile,
-    SANDBOX_CA_CERT: certFile,
-    SANDBOX_CA_KEY: keyFile,
-    TEST_COUNTS_FILE: countsFile,
+const result = spawnSync(
+  process.execPath,
+  ['--experimental-vm-modules', '--no-warnings', jest, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: certFile,
+      SANDBOX_CA_CERT: certFile,
+      SANDBOX_CA_KEY: keyFile,
+      TEST_COUNTS_FILE: countsFile,
+    },
   },
-});
+);
 if (existsSync(countsFile)) {
-  const counts = JSON.parse(readFileSync(countsFile, 'utf8')) as { passed: number; failed: number; skipped: number };
+  const counts = JSON.parse(readFileSync(countsFile, 'utf8')) as {
+    passed: number;
+    failed: number;
+    skipped: number;
+  };
   const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
   console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed${skipped}`);
 }

@@ -7,8 +7,11 @@ import { isIP } from 'node:net';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
-const crypto = webcrypto as unknown as Crypto;
-x509.cryptoProvider.set(crypto);
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+const crypto = webcrypto;
+// Node's webcrypto is the WebCrypto the library expects; its types name the DOM one, absent here.
+x509.cryptoProvider.set(crypto as never);
 
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -33,11 +36,14 @@ async function importKey(pem: string): Promise<CryptoKey> {
 }
 
 function generateKeys(): Promise<CryptoKeyPair> {
-  return crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+  return crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
 }
 
 /** A self-signed certificate authority, valid for `days` days. */
-export async function createCertificateAuthority(name = 'ml-to-iot-edge sandbox CA', days = 30): Promise<PemPair> {
+export async function createCertificateAuthority(
+  name = 'ml-to-iot-edge sandbox CA',
+  days = 30,
+): Promise<PemPair> {
   const keys = await generateKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=${name}`,

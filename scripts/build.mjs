@@ -1,0 +1,33 @@
+// `npm run build`: one ncc bundle per entrypoint into dist/<entry>/index.js (ESM, since the
+// package is "type": "module"), each with its dependencies' licenses beside it.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+const only = process.argv.slice(2);
+const entries = readdirSync('src/entrypoints')
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => basename(file, '.ts'))
+  .filter((entry) => only.length === 0 || only.includes(entry));
+const ncc = join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+
+for (const entry of entries) {
+  rmSync(join('dist', entry), { recursive: true, force: true });
+  execFileSync(
+    process.execPath,
+    [
+      ncc,
+      'build',
+      join('src', 'entrypoints', `${entry}.ts`),
+      '-o',
+      join('dist', entry),
+      '--license',
+      'licenses.txt',
+      '--quiet',
+      '--target',
+      'es2022',
+    ],
+    { stdio: 'inherit' },
+  );
+  console.log(`built dist/${entry}/index.js`);
+}

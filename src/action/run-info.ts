@@ -1,0 +1,11 @@
+import type { RunInfo } from '../stages/index.js';
+
+/** Facts about the workflow run from the runner's GITHUB_* variables (absent outside Actions). */
+export function runInfoFromEnvironment(env: NodeJS.ProcessEnv): RunInfo {
+  const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+  const runUrl =
+    env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined;
+  return { commit: env.GITHUB_SHA, ref: env.GITHUB_REF, repository: env.GITHUB_REPOSITORY, runUrl };
+}
