@@ -1,5 +1,6 @@
 // `npm run build`: one ncc bundle per entrypoint into dist/<entry>/index.js (ESM, since the
-// package is "type": "module"), each with its dependencies' licenses beside it.
+// package is "type": "module"), each with its dependencies' licenses beside it. Type checking is
+// `npm run lint`'s job (tsc), so a bundle never depends on unrelated files compiling.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
