@@ -228,19 +228,22 @@ describe('computePlan', () => {
     [96, 3, 'warning: only 3 of 100 deployments left after this release'],
     [99, 0, 'warning: only 0 of 100 deployments left after this release'],
     [100, -1, 'error: the hub would hold 101 deployments, over its quota of 100'],
-  ] as const)('quota: %d deployments on the hub', (total, headroom, finding) => {
-    const filler = Array.from({ length: total - 1 }, (_, i) =>
-      deployment(`other-${i}`, 1, "tags.x='none'", '1-01'),
-    );
-    const result = plan({ deployments: [PREVIOUS, ...filler] });
-    expect(result.quota.headroom).toBe(headroom);
-    const quotaFindings = result.findings
-      .filter((f) => !f.message.includes('edge devices'))
-      .map((f) => `${f.severity}: ${f.message}`);
-    expect(quotaFindings).toEqual(finding ? [finding] : []);
-    if (headroom < 0)
-      expect(result.findings.find((f) => f.severity === 'error')!.fix).toMatch(/delete at least 1/);
-  });
+  ] as [number, number, string | undefined][])(
+    'quota: %d deployments on the hub',
+    (total, headroom, finding) => {
+      const filler = Array.from({ length: total - 1 }, (_, i) =>
+        deployment(`other-${i}`, 1, "tags.x='none'", '1-01'),
+      );
+      const result = plan({ deployments: [PREVIOUS, ...filler] });
+      expect(result.quota.headroom).toBe(headroom);
+      const quotaFindings = result.findings
+        .filter((f) => !f.message.includes('edge devices'))
+        .map((f) => `${f.severity}: ${f.message}`);
+      expect(quotaFindings).toEqual(finding ? [finding] : []);
+      if (headroom < 0)
+        expect(result.findings.find((f) => f.severity === 'error')!.fix).toMatch(/delete at least 1/);
+    },
+  );
 
   test('quota: an existing release takes no new slot', () => {
     const filler = Array.from({ length: 98 }, (_, i) => deployment(`other-${i}`, 1, '', '1-01'));

@@ -114,9 +114,12 @@ describe('system metric queries', () => {
     ['appliedCount', ['ok', 'backoff', 'restarts', 'refused', 'offline', 'pending', 'no-module']],
     ['reportedSuccessfulCount', ['ok', 'backoff', 'restarts', 'no-module']],
     ['reportedFailedCount', ['refused']],
-  ] as const)('%s lists the expected devices', (metric, ids) => {
-    expect(run(systemMetricQueries(ID)[metric]).map((row) => row.deviceId)).toEqual(ids);
-  });
+  ] as [keyof ReturnType<typeof systemMetricQueries>, string[]][])(
+    '%s lists the expected devices',
+    (metric, ids) => {
+      expect(run(systemMetricQueries(ID)[metric]).map((row) => row.deviceId)).toEqual(ids);
+    },
+  );
 });
 
 describe('gate queries', () => {
@@ -130,7 +133,7 @@ describe('gate queries', () => {
     ['unhealthy', 2],
     ['restartsExceeded', 1],
     ['offline', 1],
-  ] as const)('%s counts %d devices', (field, count) => {
+  ] as [keyof typeof queries, number][])('%s counts %d devices', (field, count) => {
     expect(readCount(run(queries[field]!))).toBe(count);
   });
 

@@ -411,7 +411,7 @@ describe('ringsInputKind', () => {
     ['[{name: canary, tag: ring=canary}]', 'yaml'],
     ['rings: []', 'yaml'],
     ['  rings.yml  ', 'file'],
-  ] as const)('%j is %s', (input, kind) => {
+  ] as [string, 'yaml' | 'file'][])('%j is %s', (input, kind) => {
     expect(ringsInputKind(input)).toBe(kind);
   });
 });
