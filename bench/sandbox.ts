@@ -3,6 +3,7 @@
 import { ManualClock } from '../src/sandbox/clock.js';
 import { ringFleet } from '../src/sandbox/fleet.js';
 import { HubModel } from '../src/sandbox/hub-model.js';
+import { edgeContent } from '../test/support/edge-deployments.js';
 
 const SIZES = process.argv.slice(2).map(Number).filter(Boolean);
 const FLEETS = SIZES.length ? SIZES : [10_000, 100_000];
@@ -15,30 +16,6 @@ function heapMb(): number {
   gc();
   gc();
   return process.memoryUsage().heapUsed / 1e6;
-}
-
-function manifest(image: string): Record<string, unknown> {
-  return {
-    $edgeAgent: {
-      'properties.desired': {
-        schemaVersion: '1.1',
-        runtime: { type: 'docker', settings: {} },
-        systemModules: {
-          edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5' } },
-          edgeHub: {
-            type: 'docker',
-            status: 'running',
-            restartPolicy: 'always',
-            settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5' },
-          },
-        },
-        modules: {
-          model: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image } },
-        },
-      },
-    },
-    $edgeHub: { 'properties.desired': { schemaVersion: '1.2', routes: {}, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } },
-  };
 }
 
 const QUERIES: Record<string, string> = {
@@ -63,7 +40,7 @@ async function benchFleet(devices: number): Promise<void> {
   hub.createConfiguration(DEPLOYMENT, {
     id: DEPLOYMENT,
     schemaVersion: '1.0',
-    content: { modulesContent: manifest('sandbox.local/model@sha256:' + 'a'.repeat(64)) },
+    content: edgeContent('sandbox.local/model@sha256:' + 'a'.repeat(64), 'model'),
     targetCondition: "tags.ring='canary' OR tags.ring='pilot' OR tags.ring='fleet'",
     priority: 10,
     labels: {},
@@ -74,8 +51,12 @@ async function benchFleet(devices: number): Promise<void> {
   await clock.advance(10 * 60_000); // every simulated edge agent reports
   const deployed = heapMb() - before;
 
-  console.log(`\n${devices.toLocaleString('en')} devices (${(devices * 3).toLocaleString('en')} module twins)`);
-  console.log(`  memory per 10k devices: ${((idle * 10_000) / devices).toFixed(1)} MB idle, ${((deployed * 10_000) / devices).toFixed(1)} MB with a deployment applied and reported`);
+  console.log(
+    `\n${devices.toLocaleString('en')} devices (${(devices * 3).toLocaleString('en')} module twins)`,
+  );
+  console.log(
+    `  memory per 10k devices: ${((idle * 10_000) / devices).toFixed(1)} MB idle, ${((deployed * 10_000) / devices).toFixed(1)} MB with a deployment applied and reported`,
+  );
   console.log(`  one evaluation cycle (targets, priorities, apply): ${cycleMs.toFixed(0)} ms`);
   for (const [name, sql] of Object.entries(QUERIES)) {
     const isModules = sql.includes('devices.modules');

@@ -2,6 +2,7 @@
 // `--first-release`), with ML_TO_IOT_EDGE_<NAME> environment variables as a fallback for CI systems.
 import { type ActionName, type InputSpec, inputsOf } from '../action/input-table.js';
 import { InputError } from '../action/parse-inputs.js';
+import { didYouMean } from '../did-you-mean.js';
 
 export interface ParsedFlags {
   values: Map<string, string>;
@@ -60,26 +61,8 @@ export function flagReader(flags: ParsedFlags, env: NodeJS.ProcessEnv): (name: s
 }
 
 function suggestion(name: string, known: string[]): string {
-  const ranked = known.map((candidate) => ({ candidate, distance: editDistance(name, candidate) }));
-  ranked.sort((a, b) => a.distance - b.distance);
-  const best = ranked[0];
-  return best && best.distance <= Math.max(2, Math.floor(name.length / 3))
-    ? ` (did you mean --${best.candidate}?)`
-    : '; see --help';
-}
-
-/** Levenshtein distance: how many single-character edits turn `a` into `b`. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  const near = didYouMean(name, known);
+  return near ? ` (did you mean --${near}?)` : '; see --help';
 }
 
 /** The flag list for `--help`, straight from the input table. */

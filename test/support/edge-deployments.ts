@@ -32,8 +32,8 @@ export function edgeContent(image: string, module = 'inference'): ConfigurationC
       },
       $edgeHub: {
         'properties.desired': {
-          schemaVersion: '1.1',
-          routes: {},
+          schemaVersion: '1.2',
+          routes: { upstream: 'FROM /messages/* INTO $upstream' },
           storeAndForwardConfiguration: { timeToLiveSecs: 7200 },
         },
       },

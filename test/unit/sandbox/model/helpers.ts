@@ -1,5 +1,6 @@
 // Shared fixtures for the hub-model tests: a hub on a manual clock, deployments as the rollout builds
 // them, and shortcuts to read metrics and run queries to the last page.
+import { edgeContent as baseEdgeContent } from '../../../support/edge-deployments.js';
 import { afterEach } from '@jest/globals';
 import { ManualClock } from '../../../../src/sandbox/clock.js';
 import { HubModel, type HubModelOptions } from '../../../../src/sandbox/hub-model.js';
@@ -31,42 +32,10 @@ export function newHub(options: Partial<HubModelOptions> & { fleet?: RingFleetOp
 
 /** A complete deployment's content: edgeAgent, edgeHub and one custom module with its twin content. */
 export function edgeContent(image: string, modelVersion = '1', module = 'inference'): JsonObject {
+  const { modulesContent } = baseEdgeContent(image, module);
   return {
-    modulesContent: {
-      $edgeAgent: {
-        'properties.desired': {
-          schemaVersion: '1.1',
-          runtime: { type: 'docker', settings: { minDockerVersion: 'v1.25' } },
-          systemModules: {
-            edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5' } },
-            edgeHub: {
-              type: 'docker',
-              status: 'running',
-              restartPolicy: 'always',
-              settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5' },
-            },
-          },
-          modules: {
-            [module]: {
-              version: '1.0',
-              type: 'docker',
-              status: 'running',
-              restartPolicy: 'always',
-              settings: { image },
-            },
-          },
-        },
-      },
-      $edgeHub: {
-        'properties.desired': {
-          schemaVersion: '1.2',
-          routes: { upstream: 'FROM /messages/* INTO $upstream' },
-          storeAndForwardConfiguration: { timeToLiveSecs: 7200 },
-        },
-      },
-      [module]: { 'properties.desired': { modelVersion } },
-    },
-  };
+    modulesContent: { ...modulesContent, [module]: { 'properties.desired': { modelVersion } } },
+  } as JsonObject;
 }
 
 /** A configuration body as the rollout sends it. */
