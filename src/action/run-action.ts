@@ -18,6 +18,9 @@ export async function runAction(action: ActionName): Promise<void> {
     const result = await runStage(action, inputs, {
       logger: githubLogger,
       run: runInfoFromEnvironment(process.env),
+      mask: (secret) => core.setSecret(secret),
+      getIdToken: (audience) => core.getIDToken(audience),
+      workDir: process.env.RUNNER_TEMP ?? process.cwd(),
     });
     for (const [name, value] of Object.entries(result.outputs)) core.setOutput(name, value);
     if (result.summary && process.env.GITHUB_STEP_SUMMARY) {

@@ -7,5 +7,12 @@ export function runInfoFromEnvironment(env: NodeJS.ProcessEnv): RunInfo {
     env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
       ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
       : undefined;
-  return { commit: env.GITHUB_SHA, ref: env.GITHUB_REF, repository: env.GITHUB_REPOSITORY, runUrl };
+  return {
+    commit: env.GITHUB_SHA,
+    ref: env.GITHUB_REF,
+    repository: env.GITHUB_REPOSITORY,
+    runUrl,
+    runId: env.GITHUB_RUN_ID,
+    eventName: env.GITHUB_EVENT_NAME,
+  };
 }

@@ -48,7 +48,13 @@ async function runStageCommand(action: ActionName, argv: string[], io: CliIo): P
   }
   const inputs = parseInputs(action, flagReader(flags, io.env));
   const logger = consoleLogger(io.error);
-  const result = await runStage(action, inputs, { logger, run: runInfoFromEnvironment(io.env) });
+  // A terminal has no log masking: the CLI never prints secret values in the first place.
+  const result = await runStage(action, inputs, {
+    logger,
+    run: runInfoFromEnvironment(io.env),
+    mask: () => undefined,
+    workDir: process.cwd(),
+  });
   io.log(JSON.stringify(result.outputs, null, 2));
   return 0;
 }

@@ -8,6 +8,12 @@ export interface StageContext {
   logger: Logger;
   /** Facts about the run (commit, ref, run URL) read by the caller from the environment. */
   run: RunInfo;
+  /** Hides a secret the stage derives (a token, a password read from a file) from every later log line. */
+  mask(secret: string): void;
+  /** A GitHub OIDC token for `audience`; absent outside GitHub Actions. */
+  getIdToken?: (audience: string) => Promise<string>;
+  /** Where to write files the user should see (manifests, reports). */
+  workDir: string;
 }
 
 export interface RunInfo {
@@ -15,6 +21,10 @@ export interface RunInfo {
   ref?: string;
   repository?: string;
   runUrl?: string;
+  /** The workflow run id: a rollout's lock owner, so a re-run of the same run may continue it. */
+  runId?: string;
+  /** Name of the event that started the run (release, push, workflow_dispatch). */
+  eventName?: string;
 }
 
 export interface StageResult {
