@@ -485,7 +485,8 @@ export const OUTPUTS: readonly OutputSpec[] = [
   { name: 'deployment-id', description: 'IoT Hub deployment id of the release.', actions: ROLLOUT },
   {
     name: 'state',
-    description: 'Rollout state: planned, in-progress, completed, rolled-back or failed.',
+    description:
+      'Rollout state: none (nothing started), planned, in-progress, held (waiting for promote), completed, rolled-back or failed.',
     actions: ROLLOUT,
   },
   { name: 'ring', description: 'Last ring the release reached.', actions: ROLLOUT },

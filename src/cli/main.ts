@@ -4,7 +4,7 @@ import type { ActionName } from '../action/input-table.js';
 import { InputError, parseInputs } from '../action/parse-inputs.js';
 import { runInfoFromEnvironment } from '../action/run-info.js';
 import { consoleLogger } from '../logger.js';
-import { runStage } from '../stages/index.js';
+import { StageFailedError, runStage } from '../stages/index.js';
 import { EXTRA_COMMANDS } from './extra-commands.js';
 import { flagHelp, flagReader, parseFlags } from './flags.js';
 
@@ -49,14 +49,21 @@ async function runStageCommand(action: ActionName, argv: string[], io: CliIo): P
   const inputs = parseInputs(action, flagReader(flags, io.env));
   const logger = consoleLogger(io.error);
   // A terminal has no log masking: the CLI never prints secret values in the first place.
-  const result = await runStage(action, inputs, {
-    logger,
-    run: runInfoFromEnvironment(io.env),
-    mask: () => undefined,
-    workDir: process.cwd(),
-  });
-  io.log(JSON.stringify(result.outputs, null, 2));
-  return 0;
+  try {
+    const result = await runStage(action, inputs, {
+      logger,
+      run: runInfoFromEnvironment(io.env),
+      mask: () => undefined,
+      workDir: process.cwd(),
+      env: io.env,
+    });
+    io.log(JSON.stringify(result.outputs, null, 2));
+    return 0;
+  } catch (error) {
+    // A stage that finished but failed (a rolled-back rollout) still prints what it reached.
+    if (error instanceof StageFailedError) io.log(JSON.stringify(error.result.outputs, null, 2));
+    throw error;
+  }
 }
 
 function allCommands(): Record<string, Command> {

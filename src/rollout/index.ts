@@ -14,3 +14,9 @@ export * from './retention.js';
 export * from './rings.js';
 export * from './state-labels.js';
 export * from './target-condition.js';
+// The state machine (hub I/O only through the HubClient it is given) and its report. The hub
+// connection (connect.ts) and the stage's input mapping (rollout-inputs.ts) are imported directly.
+export * from './engine.js';
+export * from './engine-errors.js';
+export * from './engine-types.js';
+export * from './report.js';

@@ -1,0 +1,89 @@
+// The rollout stage (`rollout` sub-action, `ml-to-iot-edge rollout <command>`): inputs → engine
+// options (everything checked before the hub is contacted), the hub client, the engine on the real
+// clock, then the outputs, the job summary and the same report as text in the log. No secret reaches
+// an output, the summary or an error: they are built from ids, counts and lineage only, and error
+// messages are scrubbed of every secret input and manifest password on the way out.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from '../action/parse-inputs.js';
+import { redactSecrets } from '../azure/redact-secrets.js';
+import { connectHub } from '../rollout/connect.js';
+import { runRollout } from '../rollout/engine.js';
+import type { RolloutClock, RolloutResult } from '../rollout/engine-types.js';
+import type { HubClient } from '../rollout/hub-client.js';
+import { renderReportMarkdown, renderReportText, ringsReportJson } from '../rollout/report.js';
+import { rolloutStageInputs } from '../rollout/rollout-inputs.js';
+import type { ParsedInputs } from '../action/parse-inputs.js';
+import { StageFailedError, type StageContext, type StageResult } from './index.js';
+
+export const realClock: RolloutClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Tests pass the sandbox's clock (and may pass a hub client); the action uses the real ones. */
+export interface RolloutStageDeps {
+  clock?: RolloutClock;
+  hub?: HubClient;
+  signal?: AbortSignal;
+}
+
+export function rolloutOutputs(result: RolloutResult): Record<string, string> {
+  return {
+    'deployment-id': result.deploymentId ?? '',
+    state: result.state,
+    ring: result.ringName ?? '',
+    'rings-report': ringsReportJson(result),
+  };
+}
+
+function scrubbed(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof Error)) return error;
+  error.message = redactSecrets(error.message, secrets);
+  if (error instanceof InputError) {
+    for (const problem of error.problems) problem.message = redactSecrets(problem.message, secrets);
+  }
+  return error;
+}
+
+export async function runRolloutStage(
+  inputs: ParsedInputs,
+  context: StageContext,
+  deps: RolloutStageDeps = {},
+): Promise<StageResult> {
+  const { logger } = context;
+  const secrets: string[] = [];
+  const mask = (secret: string) => {
+    secrets.push(secret);
+    context.mask(secret);
+  };
+  try {
+    const prepared = rolloutStageInputs(inputs, {
+      run: context.run,
+      ...(context.env ? { env: context.env } : {}),
+      mask,
+      readFile: (path) => readFileSync(resolve(path), 'utf8'),
+    });
+    prepared.warnings.forEach((warning) => logger.warning(warning));
+    const clock = deps.clock ?? realClock;
+    const hub =
+      deps.hub ??
+      connectHub(prepared.connection, {
+        clock,
+        logger,
+        ...(context.getIdToken ? { getIdToken: context.getIdToken } : {}),
+      });
+    logger.info(`Rollout ${prepared.command} of app '${prepared.options.app}' on ${hub.hostName}`);
+    const result = await runRollout(
+      prepared.command,
+      { ...prepared.options, ...(deps.signal ? { signal: deps.signal } : {}) },
+      { hub, clock, logger },
+    );
+    const stageResult = { outputs: rolloutOutputs(result), summary: renderReportMarkdown(result) };
+    await logger.group('Rollout report', async () => logger.info(renderReportText(result)));
+    if (result.failure) throw new StageFailedError(result.failure, stageResult);
+    return stageResult;
+  } catch (error) {
+    throw scrubbed(error, secrets);
+  }
+}
