@@ -42,4 +42,23 @@ export default tseslint.config(
     files: ['src/action/**/*.ts', 'src/entrypoints/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    // @actions/exec is a plain child-process runner (no workflow commands, no @actions/core) that the
+    // CLI uses as well: the image stage's machine boundary may import it, and nothing else of @actions.
+    files: ['src/image/system.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@actions/*', '!@actions/exec'],
+              message:
+                'Only src/action/ and entrypoints may import @actions/* (src/image/system.ts: @actions/exec only).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

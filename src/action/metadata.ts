@@ -33,6 +33,9 @@ export const ACTIONS: Record<ActionName, ActionInfo> = {
   },
 };
 
+/** Actions with a post step: it logs docker out of the registries the build logged in to. */
+export const ACTIONS_WITH_POST: readonly ActionName[] = ['pipeline', 'build-image'];
+
 export const GENERATED_HEADER =
   '# Generated from src/action/input-table.ts by `npm run generate`: edit the table, not this file.\n';
 
@@ -60,7 +63,9 @@ export function actionYaml(action: ActionName): string {
     branding: { icon: 'cpu', color: 'blue' },
     inputs,
     outputs,
-    runs: { using: 'node24', main },
+    runs: ACTIONS_WITH_POST.includes(action)
+      ? { using: 'node24', main, post: main }
+      : { using: 'node24', main },
   };
   return GENERATED_HEADER + stringify(doc, { lineWidth: 0 });
 }

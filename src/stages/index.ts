@@ -3,6 +3,9 @@
 import type { ActionName } from '../action/input-table.js';
 import type { ParsedInputs } from '../action/parse-inputs.js';
 import type { Logger } from '../logger.js';
+import { runRolloutStage } from './rollout.js';
+import { runRegisterModel } from './register-model.js';
+import { runBuildImage } from './build-image.js';
 
 export interface StageContext {
   logger: Logger;
@@ -14,6 +17,8 @@ export interface StageContext {
   getIdToken?: (audience: string) => Promise<string>;
   /** Where to write files the user should see (manifests, reports). */
   workDir: string;
+  /** The step's environment, for `$VAR` in deployment templates (as iotedgedev expands them). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RunInfo {
@@ -31,6 +36,20 @@ export interface StageResult {
   outputs: Record<string, string>;
   /** Markdown for the job summary (never containing secrets). */
   summary?: string;
+}
+
+/**
+ * The stage finished and reported, but the step must fail (e.g. a rollout that rolled back). The
+ * caller writes `result`'s outputs and summary first, then fails the step with the message.
+ */
+export class StageFailedError extends Error {
+  constructor(
+    message: string,
+    readonly result: StageResult,
+  ) {
+    super(message);
+    this.name = 'StageFailedError';
+  }
 }
 
 export class NotImplementedError extends Error {
@@ -52,6 +71,9 @@ export async function runStage(
   _inputs: ParsedInputs,
   _context: StageContext,
 ): Promise<StageResult> {
+  if (action === 'register-model') return runRegisterModel(_inputs, _context);
+  if (action === 'build-image') return runBuildImage(_inputs, _context);
+  if (action === 'rollout') return runRolloutStage(_inputs, _context);
   const [what, issue] = PLANNED_IN[action];
   throw new NotImplementedError(what, issue);
 }

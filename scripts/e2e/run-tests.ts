@@ -1,0 +1,52 @@
+// `npm run test:e2e`: starts the end-to-end infrastructure (scripts/e2e/infra.sh start: binfmt,
+// registries, dockerd, base images) unless it already runs, runs jest over test/e2e with the engine,
+// buildx and the registry's CA in the environment, then stops what it started (E2E_KEEP=1 keeps it).
+// The machine must have been set up once with `scripts/e2e/infra.sh install` (root, Debian 12).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { engineEnvironment, REPO, startInfra, stopInfra } from './infra-control.js';
+
+let infra: ReturnType<typeof startInfra>;
+try {
+  infra = startInfra();
+} catch (error) {
+  console.error(
+    `${(error as Error).message}\nSet the machine up once with: sudo bash scripts/e2e/infra.sh install`,
+  );
+  process.exit(1);
+}
+const countsFile = join(REPO, 'tmp', 'e2e-test-counts.json');
+rmSync(countsFile, { force: true });
+const started = Date.now();
+const jest = join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
+const result = spawnSync(
+  process.execPath,
+  [
+    '--experimental-vm-modules',
+    '--no-warnings',
+    jest,
+    '--config',
+    'jest.e2e.config.js',
+    '--runInBand',
+    ...process.argv.slice(2),
+  ],
+  {
+    stdio: 'inherit',
+    cwd: REPO,
+    env: { ...process.env, ...engineEnvironment(infra.settings), TEST_COUNTS_FILE: countsFile },
+  },
+);
+stopInfra(infra.startedHere);
+if (existsSync(countsFile)) {
+  const counts = JSON.parse(readFileSync(countsFile, 'utf8')) as {
+    passed: number;
+    failed: number;
+    skipped: number;
+  };
+  const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
+  console.log(
+    `\ne2e tests: ${counts.passed} passed, ${counts.failed} failed${skipped} in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+}
+process.exit(result.status ?? 1);

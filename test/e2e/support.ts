@@ -1,0 +1,107 @@
+// What the e2e tests share: the infrastructure's settings (scripts/e2e/infra.sh writes env.json),
+// docker commands against the test engine, and stage runs on the real machine.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseInputs } from '../../src/action/parse-inputs.js';
+import { machineSystem, type ImageSystem } from '../../src/image/system.js';
+import { memoryLogger } from '../../src/logger.js';
+import { buildImageFromInputs } from '../../src/stages/build-image.js';
+import type { RunInfo, StageContext } from '../../src/stages/index.js';
+import { readSettings, type E2eSettings } from '../../scripts/e2e/infra-control.js';
+import { REPO_ROOT } from '../support/paths.js';
+
+export function e2e(): E2eSettings {
+  if (!process.env.E2E_ENV)
+    throw new Error('E2E_ENV is not set: run the e2e tests through `npm run test:e2e`.');
+  return readSettings();
+}
+
+export const FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'model-project');
+export const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7'] as const;
+/** What `uname -m` prints for each platform. */
+export const MACHINES: Record<(typeof PLATFORMS)[number], string> = {
+  'linux/amd64': 'x86_64',
+  'linux/arm64': 'aarch64',
+  'linux/arm/v7': 'armv7l',
+};
+
+/** A repository name no earlier run used (the registry keeps its data between runs). */
+export function freshRepository(prefix: string): string {
+  return `e2e/${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+}
+
+/** The process environment with some variables replaced (DOCKER_HOST, DOCKER_CONFIG, PATH). */
+export function environment(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
+
+export function system(overrides: NodeJS.ProcessEnv = {}): ImageSystem {
+  return machineSystem(environment(overrides));
+}
+
+export function docker(
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync('docker', args, {
+    encoding: 'utf8',
+    input: options.input,
+    env: options.env ?? process.env,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+export function login(registry = e2e().registry): void {
+  const settings = e2e();
+  const result = docker(['login', registry, '--username', settings.registryUser, '--password-stdin'], {
+    input: settings.registryPassword,
+  });
+  if (result.status !== 0) throw new Error(`docker login ${registry}: ${result.stderr}`);
+}
+
+export function stageContext(run: RunInfo = {}): StageContext & { logger: ReturnType<typeof memoryLogger> } {
+  return {
+    logger: memoryLogger(),
+    run,
+    mask: () => undefined,
+    workDir: mkdtempSync(join(tmpdir(), 'e2e-work-')),
+  };
+}
+
+/** The fixture's inputs for the build-image stage. */
+export function fixtureInputs(
+  repository: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const settings = e2e();
+  return {
+    registry: settings.registry,
+    image: repository,
+    context: FIXTURE,
+    'build-args': `BASE_IMAGE=${settings.baseImage}`,
+    'registry-username': settings.registryUser,
+    'registry-password': settings.registryPassword,
+    ...extra,
+  };
+}
+
+/** Runs the stage on the real machine; returns the result or the error, and the log. */
+export async function runStage(
+  raw: Record<string, string>,
+  options: { run?: RunInfo; env?: NodeJS.ProcessEnv } = {},
+) {
+  const context = stageContext(options.run);
+  const inputs = parseInputs('build-image', (name) => raw[name]);
+  const started = Date.now();
+  const result = await buildImageFromInputs(inputs, context, system(options.env)).catch(
+    (error: Error) => error,
+  );
+  return {
+    result,
+    log: context.logger.lines,
+    seconds: (Date.now() - started) / 1000,
+    workDir: context.workDir,
+  };
+}
