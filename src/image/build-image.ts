@@ -21,6 +21,7 @@ import {
 import { dockerConfigCredentials, dockerLogin, dockerLogout } from './registry-login.js';
 import type { ImageSystem } from './system.js';
 import { checkPlatforms, checkTags, readPushedImage, type PushedImage } from './verify.js';
+import { factsTable } from '../markdown.js';
 
 export interface BuildImageDeps {
   system: ImageSystem;
@@ -268,7 +269,7 @@ export function imageOutputs(result: BuildImageResult): Record<string, string> {
 }
 
 export function imageSummary(result: BuildImageResult): string {
-  const rows = [
+  const rows: [string, string][] = [
     ['image', `\`${result.image}\``],
     ['digest', result.digest ? `\`${result.digest}\`` : '(not pushed)'],
     ['platforms', result.platforms.join(', ')],
@@ -280,12 +281,5 @@ export function imageSummary(result: BuildImageResult): string {
       'device pull token',
       `\`${result.devicePullCredential.username}\` (${result.devicePullCredential.slot}, expires ${result.devicePullCredential.expiry.slice(0, 10)})`,
     ]);
-  return [
-    '### Inference image',
-    '',
-    '| | |',
-    '|---|---|',
-    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
-    '',
-  ].join('\n');
+  return factsTable('### Inference image', rows);
 }

@@ -2,6 +2,7 @@
 // never leaves the datastore access, and the URI and ids name resources only.
 import type { RegisteredModel } from './register-model.js';
 import { formatBytes } from './upload-progress.js';
+import { factsTable } from '../markdown.js';
 
 /** Outputs under the names the input table declares. */
 export function registrationOutputs(model: RegisteredModel): Record<string, string> {
@@ -35,12 +36,5 @@ export function registrationSummary(model: RegisteredModel): string {
     ['Workspace', `\`${model.workspace.workspace}\` in resource group \`${model.workspace.resourceGroup}\``],
     ['Studio', `[open the model](${portalLink(model)})`],
   ];
-  return [
-    '### Model registered in Azure ML',
-    '',
-    '| | |',
-    '|---|---|',
-    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
-    '',
-  ].join('\n');
+  return factsTable('### Model registered in Azure ML', rows);
 }
