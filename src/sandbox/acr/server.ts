@@ -13,9 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { SandboxEntra } from '../aml/entra.js';
-import { tokenIssuer } from '../aml/entra.js';
+import { ENTRA_PATH, checkArmToken } from '../aml/arm-token.js';
 import { armError, SandboxHttpError } from '../aml/http-errors.js';
-import { decodeJwt, nowSeconds } from '../aml/jwt.js';
 import {
   SCOPE_MAP_ACTION,
   type PasswordSlot,
@@ -136,8 +135,6 @@ function json(body: Buffer): Record<string, unknown> {
   );
 }
 
-const ENTRA_PATH =
-  /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys)$/;
 const REGISTRY_BASE =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)(\/.*)?$/i;
 
@@ -157,31 +154,7 @@ export function createAcrRequestListener(options: AcrFrontOptions): RequestListe
 
   /** The Entra token of an ARM request or of an exchange, checked like ARM checks it. */
   function entraCaller(token: string | undefined, challenge: Record<string, string>): Caller {
-    const claims = token ? decodeJwt(token) : undefined;
-    if (!claims) throw armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge);
-    if (!(Number(claims.exp) > nowSeconds()))
-      throw armError(
-        401,
-        'ExpiredAuthenticationToken',
-        'The access token expiry UTC time is earlier than current UTC time.',
-        challenge,
-      );
-    const origin = options.origin();
-    if (claims.aud !== origin && claims.aud !== `${origin}/`)
-      throw armError(
-        401,
-        'InvalidAuthenticationToken',
-        `The access token has been obtained for wrong audience or resource '${String(claims.aud)}'. It should exactly match with one of the allowed audiences '${origin}','${origin}/'.`,
-        challenge,
-      );
-    if (claims.iss !== tokenIssuer(options.tenantId))
-      throw armError(
-        401,
-        'InvalidAuthenticationTokenTenant',
-        `The access token is from the wrong issuer '${String(claims.iss)}'.`,
-        challenge,
-      );
-    return { clientId: String(claims.appid ?? ''), objectId: String(claims.oid ?? '') };
+    return checkArmToken(token, options, challenge);
   }
 
   function authorize(caller: Caller, action: AcrArmAction, scope: string): void {

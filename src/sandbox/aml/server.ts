@@ -7,10 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { actionOf, matchArmPath, type ArmAction, type ArmTarget } from './arm-routes.js';
 import type { SandboxEntra } from './entra.js';
-import { tokenIssuer } from './entra.js';
+import { ENTRA_PATH, checkArmToken } from './arm-token.js';
 import type { AmlFaults } from './faults.js';
 import { armError, SandboxHttpError, type SandboxResponse } from './http-errors.js';
-import { decodeJwt, nowSeconds } from './jwt.js';
 import type { SandboxDatastore, SandboxWorkspace } from './workspace-model.js';
 
 /** The counters the front keeps; `conflicts` comes from the workspace model. */
@@ -117,9 +116,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-const ENTRA_PATH =
-  /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys)$/;
-
 function authenticate(req: IncomingMessage, options: AmlFrontOptions): Caller {
   const header = req.headers.authorization;
   if (!header)
@@ -128,38 +124,9 @@ function authenticate(req: IncomingMessage, options: AmlFrontOptions): Caller {
       'AuthenticationFailed',
       "Authentication failed. The 'Authorization' header is missing.",
     );
-  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  const claims = token ? decodeJwt(token) : undefined;
-  const challenge = {
+  return checkArmToken(/^Bearer\s+(\S+)$/i.exec(header)?.[1], options, {
     'www-authenticate': `Bearer authorization_uri="${options.origin()}/${options.tenantId}", error="invalid_token"`,
-  };
-  if (!claims) throw armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.', challenge);
-  const now = nowSeconds();
-  if (!(Number(claims.exp) > now))
-    throw armError(
-      401,
-      'ExpiredAuthenticationToken',
-      `The access token expiry UTC time '${new Date(Number(claims.exp) * 1000).toISOString()}' is earlier than current UTC time '${new Date(now * 1000).toISOString()}'.`,
-      challenge,
-    );
-  const origin = options.origin();
-  if (claims.aud !== origin && claims.aud !== `${origin}/`)
-    throw armError(
-      401,
-      'InvalidAuthenticationToken',
-      `The access token has been obtained for wrong audience or resource '${String(claims.aud)}'. It should exactly match with one of the allowed audiences '${origin}','${origin}/'.`,
-      challenge,
-    );
-  const issuer = tokenIssuer(options.tenantId);
-  if (claims.iss !== issuer)
-    throw armError(
-      401,
-      'InvalidAuthenticationTokenTenant',
-      `The access token is from the wrong issuer '${String(claims.iss)}'. It must match the tenant '${issuer}' associated with this subscription. ` +
-        `Please use the authority (URL) '${origin}/${options.tenantId}' to get the token.`,
-      challenge,
-    );
-  return { clientId: String(claims.appid ?? ''), objectId: String(claims.oid ?? '') };
+  });
 }
 
 function checkApiVersion(version: string | null): string {
