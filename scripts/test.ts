@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCertificateAuthority } from '../src/sandbox/tls.js';
+import { closingLine } from './test-counts.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const caDir = join(root, 'tmp', 'test-ca');
@@ -39,13 +40,6 @@ const result = spawnSync(
     },
   },
 );
-if (existsSync(countsFile)) {
-  const counts = JSON.parse(readFileSync(countsFile, 'utf8')) as {
-    passed: number;
-    failed: number;
-    skipped: number;
-  };
-  const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
-  console.log(`\ntests: ${counts.passed} passed, ${counts.failed} failed${skipped}`);
-}
+const closing = closingLine(countsFile, 'tests');
+if (closing) console.log(`\n${closing}`);
 process.exit(result.status ?? 1);

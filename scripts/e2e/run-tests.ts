@@ -3,9 +3,10 @@
 // buildx and the registry's CA in the environment, then stops what it started (E2E_KEEP=1 keeps it).
 // The machine must have been set up once with `scripts/e2e/infra.sh install` (root, Debian 12).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineEnvironment, REPO, startInfra, stopInfra } from './infra-control.js';
+import { closingLine } from '../test-counts.js';
 
 let infra: ReturnType<typeof startInfra>;
 try {
@@ -38,15 +39,8 @@ const result = spawnSync(
   },
 );
 stopInfra(infra.startedHere);
-if (existsSync(countsFile)) {
-  const counts = JSON.parse(readFileSync(countsFile, 'utf8')) as {
-    passed: number;
-    failed: number;
-    skipped: number;
-  };
-  const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
-  // The last line is the plain closing line CI reads: "<word>: N passed, N failed".
-  console.log(`\nend-to-end tier finished in ${Math.round((Date.now() - started) / 1000)} s`);
-  console.log(`e2e: ${counts.passed} passed, ${counts.failed} failed${skipped}`);
-}
+// The last line is the plain closing line CI reads: "<word>: N passed, N failed".
+console.log(`\nend-to-end tier finished in ${Math.round((Date.now() - started) / 1000)} s`);
+const closing = closingLine(countsFile, 'e2e');
+if (closing) console.log(closing);
 process.exit(result.status ?? 1);
