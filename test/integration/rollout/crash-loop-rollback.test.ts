@@ -1,7 +1,7 @@
 // The canary devices crash-loop on the new image: the canary gate fails on restarts, the release is
 // withdrawn, and every device — the canary ones included — ends on the previous release, reporting
 // success under it with its healthy module.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { runRollout } from '../../../src/rollout/engine.js';
 import { renderReportMarkdown } from '../../../src/rollout/report.js';
 import { decodeLabels } from '../../../src/rollout/state-labels.js';
@@ -12,22 +12,13 @@ import {
   NEW_IMAGE_TEXT,
   OLD_IMAGE,
   rolloutOptions,
-  seedFallback,
-  startRolloutHub,
-  type RolloutHub,
+  hubWithFallback,
 } from './support.js';
 
-let env: RolloutHub;
-
-beforeAll(async () => {
-  env = await startRolloutHub({ behaviours: [`canary:crash-loop@${NEW_IMAGE_TEXT}`] });
-  await seedFallback(env.hub);
-});
-
-afterAll(() => env.hub.stop());
+const env = hubWithFallback({ behaviours: [`canary:crash-loop@${NEW_IMAGE_TEXT}`] });
 
 test('a crash-looping canary is rolled back and every device ends on the previous release', async () => {
-  const result = await runRollout('auto', rolloutOptions(), env.deps);
+  const result = await runRollout('auto', rolloutOptions(), env().deps);
 
   expect(result.state).toBe('rolled-back');
   expect(result.failure).toMatch(
@@ -46,7 +37,7 @@ test('a crash-looping canary is rolled back and every device ends on the previou
   });
 
   // The release is withdrawn, not deleted, and its labels say so.
-  const release = env.hub.model.getConfiguration('vision-1_1_0');
+  const release = env().hub.model.getConfiguration('vision-1_1_0');
   expect(release.targetCondition).toBe(NEVER_MATCHING_CONDITION);
   expect(decodeLabels(release.labels)).toMatchObject({
     kind: 'rollout',
@@ -54,8 +45,8 @@ test('a crash-looping canary is rolled back and every device ends on the previou
   });
 
   // Every device is on the previous release, running its image, reporting success.
-  expect(devicesByDeployment(env.hub)).toEqual({ 'vision-1_0_0': 200 });
-  const modules = modelModules(env.hub);
+  expect(devicesByDeployment(env().hub)).toEqual({ 'vision-1_0_0': 200 });
+  const modules = modelModules(env().hub);
   expect(
     modules.filter((m) => m.image === OLD_IMAGE && m.status === 'running' && m.code === 200),
   ).toHaveLength(200);
@@ -66,7 +57,7 @@ test('a crash-looping canary is rolled back and every device ends on the previou
 });
 
 test('starting the rolled-back release again is refused without a write', async () => {
-  const deps = env.newDeps();
+  const deps = env().newDeps();
   await expect(runRollout('auto', rolloutOptions(), deps)).rejects.toThrow(
     /is rolled-back.*new release version/s,
   );

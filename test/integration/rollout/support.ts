@@ -1,6 +1,7 @@
 // Rollouts on a real sandbox hub: the real azure-iothub SDK (SdkHubClient) over HTTPS, with the
 // sandbox's own clock as the engine's clock, so soak times, timeouts, retries and the hub's
 // evaluation cycle all run in accelerated sandbox time.
+import { afterAll, beforeAll } from '@jest/globals';
 import { generateManifest } from '../../../src/edge/index.js';
 import { memoryLogger } from '../../../src/logger.js';
 import type { RolloutDeps, RolloutOptions } from '../../../src/rollout/engine-types.js';
@@ -142,6 +143,23 @@ export async function seedFallback(hub: SandboxHub): Promise<string> {
   hub.model.runEvaluation();
   await hub.clock.sleep(90_000);
   return id;
+}
+
+/**
+ * A hub with the previous release as fallback for a whole test file: started before its tests,
+ * stopped after them. Returns a getter, as the hub exists only once `beforeAll` has run.
+ */
+export function hubWithFallback(options: SandboxHubOptions = {}): () => RolloutHub {
+  let env: RolloutHub | undefined;
+  beforeAll(async () => {
+    env = await startRolloutHub(options);
+    await seedFallback(env.hub);
+  });
+  afterAll(() => env?.hub.stop());
+  return () => {
+    if (!env) throw new Error('the rollout hub starts in beforeAll');
+    return env;
+  };
 }
 
 export { NEVER_MATCHING_CONDITION };

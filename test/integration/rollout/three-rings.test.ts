@@ -1,30 +1,15 @@
 // A release through canary → pilot → fleet on 200 devices, with the previous release as fallback:
 // one deployment, widened twice, labels at every step, the fallback kept, status reading it back.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { runRollout } from '../../../src/rollout/engine.js';
 import { decodeLabels } from '../../../src/rollout/state-labels.js';
 import { renderReportMarkdown, ringsReportJson } from '../../../src/rollout/report.js';
-import {
-  devicesByDeployment,
-  modelModules,
-  NEW_IMAGE,
-  rolloutOptions,
-  seedFallback,
-  startRolloutHub,
-  type RolloutHub,
-} from './support.js';
+import { devicesByDeployment, modelModules, NEW_IMAGE, rolloutOptions, hubWithFallback } from './support.js';
 
-let env: RolloutHub;
-
-beforeAll(async () => {
-  env = await startRolloutHub();
-  await seedFallback(env.hub);
-});
-
-afterAll(() => env.hub.stop());
+const env = hubWithFallback();
 
 test('auto rolls a release through three rings on 200 devices and completes', async () => {
-  const result = await runRollout('auto', rolloutOptions(), env.deps);
+  const result = await runRollout('auto', rolloutOptions(), env().deps);
 
   expect(result).toMatchObject({
     state: 'completed',
@@ -41,7 +26,7 @@ test('auto rolls a release through three rings on 200 devices and completes', as
   // One create, the claim on the fallback, ring 1, two widenings and the completion: no deletes, no recreate.
   expect(result.calls.writes).toBe(6);
 
-  const deployment = env.hub.model.getConfiguration('vision-1_1_0');
+  const deployment = env().hub.model.getConfiguration('vision-1_1_0');
   expect(deployment.targetCondition).toBe("tags.ring='canary' OR tags.ring='pilot' OR tags.ring='fleet'");
   const labels = decodeLabels(deployment.labels);
   expect(labels).toMatchObject({
@@ -56,9 +41,9 @@ test('auto rolls a release through three rings on 200 devices and completes', as
       lockOwner: '42',
     },
   });
-  expect(env.hub.model.getConfiguration('vision-1_0_0')).toBeDefined(); // the fallback stays
-  expect(devicesByDeployment(env.hub)).toEqual({ 'vision-1_1_0': 200 });
-  expect(modelModules(env.hub).every((m) => m.image === NEW_IMAGE && m.status === 'running')).toBe(true);
+  expect(env().hub.model.getConfiguration('vision-1_0_0')).toBeDefined(); // the fallback stays
+  expect(devicesByDeployment(env().hub)).toEqual({ 'vision-1_1_0': 200 });
+  expect(modelModules(env().hub).every((m) => m.image === NEW_IMAGE && m.status === 'running')).toBe(true);
 
   const report = JSON.parse(ringsReportJson(result)) as Array<Record<string, unknown>>;
   expect(report[2]).toMatchObject({
@@ -78,7 +63,7 @@ test('status reads the lineage of every release back from the labels', async () 
   const status = await runRollout(
     'status',
     rolloutOptions({ release: undefined, runId: 'later-job' }),
-    env.deps,
+    env().deps,
   );
   expect(status.releases?.map((line) => [line.release, line.state, line.priority])).toEqual([
     ['1.1.0', 'completed', 11],
@@ -93,7 +78,7 @@ test('status reads the lineage of every release back from the labels', async () 
 });
 
 test('re-running auto for a completed release changes nothing', async () => {
-  const again = await runRollout('auto', rolloutOptions(), env.deps);
+  const again = await runRollout('auto', rolloutOptions(), env().deps);
   expect(again.state).toBe('completed');
   expect(again.calls.writes).toBe(0);
   expect(again.notes.join(' ')).toMatch(/completed already/);
