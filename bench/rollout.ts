@@ -131,6 +131,18 @@ function tracked(hub: HubClient, driver: IdleTimeDriver): HubClient {
   };
 }
 
+/** The hub's counters and the time, sandbox and real, since `started`. */
+function figuresSince(hub: SandboxHub, started: { sandbox: number; real: number }): Figures {
+  const counters = hub.counters();
+  return {
+    writes: counters.writes,
+    queries: counters.queries,
+    throttled: counters.throttled,
+    sandboxMs: hub.clock.now() - started.sandbox,
+    realMs: performance.now() - started.real,
+  };
+}
+
 interface Figures {
   writes: number;
   queries: number;
@@ -190,14 +202,7 @@ async function withRings(devices: number): Promise<Figures> {
     );
     if (result.state !== 'completed')
       throw new Error(`the rollout ended ${result.state}: ${result.failure ?? ''}`);
-    const counters = hub.counters();
-    return {
-      writes: counters.writes,
-      queries: counters.queries,
-      throttled: counters.throttled,
-      sandboxMs: clock.now() - started.sandbox,
-      realMs: performance.now() - started.real,
-    };
+    return figuresSince(hub, started);
   } finally {
     await driver.stop();
     await hub.stop();
@@ -275,16 +280,7 @@ async function perDevice(devices: number): Promise<Figures> {
         await clock.sleep(POLL_MS);
       }
     }
-    const counters = hub.counters();
-    return {
-      writes: counters.writes,
-      queries: counters.queries,
-      throttled: counters.throttled,
-      sandboxMs: clock.now() - started.sandbox,
-      realMs: performance.now() - started.real,
-      writeMs,
-      pollQueries,
-    };
+    return { ...figuresSince(hub, started), writeMs, pollQueries };
   } finally {
     await driver.stop();
     await hub.stop();
