@@ -20,6 +20,30 @@ export interface RolloutDeps {
   hub: HubClient;
   clock: RolloutClock;
   logger: Logger;
+  /** Told when a ring starts, passes, fails or is rolled back (GitHub Deployments listen here). */
+  progress?: RingProgress;
+}
+
+/**
+ * Ring events of a rollout, in order. Listeners must not throw into the engine (the caller wraps
+ * them fail-safe): a lost status update never stops a rollout.
+ */
+export interface RingProgress {
+  /** The release's target now includes ring `ring` (1-based); devices there are being updated. */
+  ringStarted(event: RingEvent): Promise<void>;
+  /** The ring's gate passed. */
+  ringPassed(event: RingEvent): Promise<void>;
+  /** The ring's gate failed, or the release was rolled back while the ring was targeted. */
+  ringFailed(event: RingEvent & { reason: string }): Promise<void>;
+}
+
+export interface RingEvent {
+  app: string;
+  release: string;
+  deploymentId: string;
+  ring: number;
+  ringName: string;
+  ringCount: number;
 }
 
 /** Where a release comes from, recorded in its labels and shown in status and summaries. */

@@ -3,6 +3,7 @@
 import type { ActionName } from '../action/input-table.js';
 import type { ParsedInputs } from '../action/parse-inputs.js';
 import type { Logger } from '../logger.js';
+import type { RingProgress } from '../rollout/engine-types.js';
 import { runRolloutStage } from './rollout.js';
 import { runRegisterModel } from './register-model.js';
 import { runBuildImage } from './build-image.js';
@@ -19,6 +20,11 @@ export interface StageContext {
   workDir: string;
   /** The step's environment, for `$VAR` in deployment templates (as iotedgedev expands them). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Records GitHub Deployments for the rollout's rings when `github-deployments` is on; absent
+   * outside GitHub Actions. `token` is the (masked) github-token input.
+   */
+  deploymentTracker?: (token: string) => RingProgress;
 }
 
 export interface RunInfo {
