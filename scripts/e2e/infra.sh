@@ -289,11 +289,32 @@ pid_running() {
   [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
 
+port_answers() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Our registries keep their ports; new ones skip ports that something else holds (a registry left
+# running by another checkout would otherwise answer in their place).
+choose_registry_ports() {
+  if pid_running "$REGISTRY_DIR/registry.pid" && [ -f "$REGISTRY_DIR/address" ]; then
+    local address
+    address=$(cat "$REGISTRY_DIR/address")
+    REGISTRY_PORT=${address##*:}
+  else
+    while port_answers "$REGISTRY_PORT" || port_answers $((REGISTRY_PORT + 1)); do
+      echo "   port $REGISTRY_PORT or $((REGISTRY_PORT + 1)) is taken by another process: trying $((REGISTRY_PORT + 2))"
+      REGISTRY_PORT=$((REGISTRY_PORT + 2))
+    done
+  fi
+  READONLY_PORT=$((REGISTRY_PORT + 1))
+}
+
 start_registry() {
   step "registry with TLS and basic auth"
   local host
   host=$(registry_host_name)
   mkdir -p "$REGISTRY_DIR"/{data,tls}
+  choose_registry_ports
   if [ ! -f "$REGISTRY_DIR/tls/ca.pem" ] || [ "$(cat "$REGISTRY_DIR/tls/names" 2>/dev/null)" != "$host" ]; then
     # A CA and a server certificate from the project's own issuer (src/sandbox/tls.ts).
     (cd "$REPO" && node --import tsx scripts/e2e/registry-cert.ts "$REGISTRY_DIR/tls" "$host" localhost 127.0.0.1)
@@ -430,9 +451,26 @@ push_base_images() {
     "https://$address/v2/$BASE_REPOSITORY/manifests/$BASE_TAG"; then
     echo "   already in the registry: $ref"
   else
-    printf '%s' "$password" | docker login "$address" -u "$user" --password-stdin >/dev/null
-    docker buildx build --provenance=false --platform linux/amd64,linux/arm64,linux/arm/v7 \
-      -t "$ref" --push "$BASE_DIR" 2>&1 | tail -n 3
+    printf '%s' "$password" | docker login "$address" -u "$user" --password-stdin >/dev/null 2>&1
+    # A registry can answer 500 while its storage settles (seen once in CI): try again, and on the
+    # last failure show what the registry logged and how full the disk is.
+    local attempt output
+    for attempt in 1 2 3; do
+      if output=$(docker buildx build --provenance=false --platform linux/amd64,linux/arm64,linux/arm/v7 \
+        -t "$ref" --push "$BASE_DIR" 2>&1); then
+        echo "$output" | tail -n 3
+        break
+      fi
+      echo "   push attempt $attempt failed: $(echo "$output" | grep -m 1 -i error)" >&2
+      if [ "$attempt" = 3 ]; then
+        echo "$output" | tail -n 20 >&2
+        echo "--- last lines of $REGISTRY_DIR/registry.log" >&2
+        tail -n 40 "$REGISTRY_DIR/registry.log" >&2 || true
+        df -h "$E2E_HOME" >&2 || true
+        die "could not push the base images to $address"
+      fi
+      sleep $((attempt * 2))
+    done
     docker logout "$address" >/dev/null
   fi
   echo "$ref" >"$E2E_HOME/base-image-ref"
