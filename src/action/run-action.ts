@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import type { ActionName } from './input-table.js';
 import { InputError, parseInputs, secretInputNames } from './parse-inputs.js';
 import { githubLogger } from './github-logger.js';
+import { deploymentTrackerFromEnvironment } from './github-deployments.js';
 import { runInfoFromEnvironment } from './run-info.js';
 import { type StageResult, StageFailedError, runStage } from '../stages/index.js';
 import { ACTIONS_WITH_POST } from './metadata.js';
@@ -52,9 +53,12 @@ export async function runAction(action: ActionName): Promise<void> {
       if (value) core.setSecret(value);
     }
     const inputs = parseInputs(action, (name) => core.getInput(name));
+    const run = runInfoFromEnvironment(process.env);
+    const deploymentTracker = deploymentTrackerFromEnvironment(process.env, githubLogger, run.runUrl);
     const result = await runStage(action, inputs, {
       logger: githubLogger,
-      run: runInfoFromEnvironment(process.env),
+      run,
+      ...(deploymentTracker ? { deploymentTracker } : {}),
       mask: (secret) => core.setSecret(secret),
       getIdToken: (audience) => core.getIDToken(audience),
       workDir: process.env.RUNNER_TEMP ?? process.cwd(),

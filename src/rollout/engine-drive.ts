@@ -30,6 +30,7 @@ export async function widen(run: RolloutRun, handle: ReleaseHandle): Promise<voi
   run.logger.info(
     `${handle.id} now targets rings 1..${next + 1} (${run.rings[next]!.name}): ${run.condition(next)}`,
   );
+  await run.ringStarted(handle, next);
 }
 
 /**
@@ -58,6 +59,8 @@ export async function drive(run: RolloutRun, handle: ReleaseHandle, widenings: n
     if (outcome.verdict === 'fail') {
       const reason = `ring ${index + 1} (${ring.name}) failed its gate: ${outcome.result.reasons[0] ?? 'see the log'}`;
       run.logger.error(`${handle.id}: ${reason} Rolling back.`);
+      // Reported before the rollback so the ring's status turns at the verdict, not minutes later.
+      await run.ringFailed(handle, index, reason);
       const report = await run.logger.group(`Rollback of ${handle.id}`, () => rollBack(run, handle, reason));
       run.result.rollback = report;
       run.result.failure =
@@ -69,6 +72,7 @@ export async function drive(run: RolloutRun, handle: ReleaseHandle, widenings: n
           : '');
       return;
     }
+    await run.ringPassed(handle, index);
     if (index === run.rings.length - 1) return complete(run, handle);
     if (left <= 0) {
       await handle.write({ ...handle.state, state: 'held', updatedAt: run.now() });

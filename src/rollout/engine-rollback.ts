@@ -49,6 +49,7 @@ export async function rollBack(
   const fallback = chooseFallback(state, release);
   const previousTarget = handle.deployment.targetCondition;
   const { devicesLeft, withoutFallback } = await devicesLeaving(run, state, previousTarget, handle.id);
+  const targetedRings = isNeverMatching(previousTarget) ? 0 : handle.state.ringIndex + 1;
 
   if (!isNeverMatching(previousTarget) || handle.state.state !== 'rolled-back') {
     await handle.write(
@@ -61,6 +62,9 @@ export async function rollBack(
     `Rolled back ${handle.id}: its target is withdrawn (${plural(devicesLeft, 'device')} leave it)` +
       (fallback ? `; ${fallback.id} takes them back.` : '; no earlier deployment targets them.'),
   );
+  // Every ring the release targeted lost it (a ring whose gate failed was reported already).
+  for (let index = 0; index < Math.min(targetedRings, run.rings.length); index++)
+    await run.ringFailed(handle, index, `rolled back: ${reason}`);
 
   const ring = run.rings[Math.min(handle.state.ringIndex, run.rings.length - 1)]!;
   const verdict = await verifyRollback(run.deps, {

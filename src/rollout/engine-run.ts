@@ -3,6 +3,7 @@
 import type { Logger } from '../logger.js';
 import type { ClaimContext } from './engine-claim.js';
 import { RolloutRefusedError } from './engine-errors.js';
+import { RingEvents } from './engine-progress.js';
 import type { ReleaseHandle } from './engine-release.js';
 import type {
   RingReport,
@@ -22,6 +23,7 @@ import { cumulativeCondition } from './target-condition.js';
 export class RolloutRun {
   readonly app: string;
   readonly result: RolloutResult;
+  private readonly events: RingEvents;
   private readonly callsBefore: RolloutResult['calls'];
 
   constructor(
@@ -30,6 +32,7 @@ export class RolloutRun {
     readonly deps: RolloutDeps,
   ) {
     this.app = appSlug(options.app);
+    this.events = new RingEvents(deps.progress, deps.logger);
     const now = deps.clock.now();
     this.callsBefore = { ...deps.hub.calls };
     this.result = {
@@ -148,6 +151,29 @@ export class RolloutRun {
     for (const field of ['commit', 'modelName', 'modelVersion', 'runUrl'] as const) {
       if (state[field] !== undefined) lineage[field] = state[field];
     }
+  }
+
+  /** The release's target now includes ring `index` (0-based). */
+  ringStarted(handle: ReleaseHandle, index: number): Promise<void> {
+    return this.events.started(this.eventSource(handle), index);
+  }
+
+  ringPassed(handle: ReleaseHandle, index: number): Promise<void> {
+    return this.events.passed(this.eventSource(handle), index);
+  }
+
+  /** Ring `index` failed its gate, or lost the release to a rollback; sent once per ring. */
+  ringFailed(handle: ReleaseHandle, index: number, reason: string): Promise<void> {
+    return this.events.failed(this.eventSource(handle), index, reason);
+  }
+
+  private eventSource(handle: ReleaseHandle) {
+    return {
+      app: this.app,
+      release: handle.state.release,
+      deploymentId: handle.id,
+      ringNames: this.rings.map((ring) => ring.name),
+    };
   }
 
   note(message: string): void {

@@ -172,4 +172,5 @@ async function targetFirstRing(run: RolloutRun, handle: ReleaseHandle): Promise<
   const now = run.now();
   await handle.write({ ...handle.state, ringStartedAt: now, updatedAt: now }, run.condition(0));
   run.track(handle);
+  await run.ringStarted(handle, 0);
 }

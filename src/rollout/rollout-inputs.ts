@@ -137,11 +137,6 @@ export function rolloutStageInputs(inputs: ParsedInputs, context: RolloutInputCo
       'no IoT Hub to roll out to: set iothub-host-name (with Entra ID sign-in) or iothub-connection-string',
     );
   }
-  if (flag(inputs, 'github-deployments')) {
-    warnings.push(
-      'github-deployments is not supported yet: no GitHub Deployment is recorded (the rollout itself is unaffected).',
-    );
-  }
 
   const modelName = text(inputs, 'model-name') ?? (app === undefined ? undefined : appSlug(app));
   const modelVersion = text(inputs, 'model-version') ?? release;

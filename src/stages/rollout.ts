@@ -9,7 +9,7 @@ import { InputError } from '../action/parse-inputs.js';
 import { redactSecrets } from '../azure/redact-secrets.js';
 import { connectHub } from '../rollout/connect.js';
 import { runRollout } from '../rollout/engine.js';
-import type { RolloutClock, RolloutResult } from '../rollout/engine-types.js';
+import type { RingProgress, RolloutClock, RolloutCommand, RolloutResult } from '../rollout/engine-types.js';
 import type { HubClient } from '../rollout/hub-client.js';
 import { renderReportMarkdown, renderReportText, ringsReportJson } from '../rollout/report.js';
 import { rolloutStageInputs } from '../rollout/rollout-inputs.js';
@@ -35,6 +35,35 @@ export function rolloutOutputs(result: RolloutResult): Record<string, string> {
     ring: result.ringName ?? '',
     'rings-report': ringsReportJson(result),
   };
+}
+
+/** Commands that move rings, and so have ring events to record. */
+const RING_COMMANDS: readonly RolloutCommand[] = ['auto', 'start', 'promote', 'rollback'];
+
+/** The GitHub Deployments listener when `github-deployments` is on and this run can record them. */
+function ringProgress(
+  inputs: ParsedInputs,
+  command: RolloutCommand,
+  context: StageContext,
+  mask: (secret: string) => void,
+): RingProgress | undefined {
+  if (inputs['github-deployments'] !== true || !RING_COMMANDS.includes(command)) return undefined;
+  const { logger } = context;
+  if (!context.deploymentTracker) {
+    logger.warning(
+      'github-deployments is on, but this run is not in GitHub Actions: no GitHub Deployment is recorded (the rollout itself is unaffected).',
+    );
+    return undefined;
+  }
+  const token = typeof inputs['github-token'] === 'string' ? inputs['github-token'].trim() : '';
+  if (!token) {
+    logger.warning(
+      'github-deployments is on, but github-token is empty: set it (the default is ${{ github.token }}) to record GitHub Deployments; the rollout goes on without them.',
+    );
+    return undefined;
+  }
+  mask(token);
+  return context.deploymentTracker(token);
 }
 
 function scrubbed(error: unknown, secrets: readonly string[]): unknown {
@@ -74,10 +103,11 @@ export async function runRolloutStage(
         ...(context.getIdToken ? { getIdToken: context.getIdToken } : {}),
       });
     logger.info(`Rollout ${prepared.command} of app '${prepared.options.app}' on ${hub.hostName}`);
+    const progress = ringProgress(inputs, prepared.command, context, mask);
     const result = await runRollout(
       prepared.command,
       { ...prepared.options, ...(deps.signal ? { signal: deps.signal } : {}) },
-      { hub, clock, logger },
+      { hub, clock, logger, ...(progress ? { progress } : {}) },
     );
     const stageResult = { outputs: rolloutOutputs(result), summary: renderReportMarkdown(result) };
     await logger.group('Rollout report', async () => logger.info(renderReportText(result)));
