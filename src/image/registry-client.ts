@@ -1,8 +1,14 @@
-// A small OCI distribution API client: reads manifests and small blobs back from a registry and
-// checks push access, with the registry's own authentication: basic, or bearer tokens from the
-// realm its `WWW-Authenticate` challenge names (Docker Hub, ACR, GHCR, distribution's token auth).
-// Built on @azure/core-rest-pipeline for proxies and retries (429/5xx, network errors).
+// A small OCI distribution API client: reads manifests and blobs, checks push access, and pushes
+// blobs (cross-repository mounts, monolithic and chunked uploads) and manifests, with the registry's
+// own authentication: basic, or bearer tokens from the realm its `WWW-Authenticate` challenge names
+// (Docker Hub, ACR, GHCR, distribution's token auth).
+// Built on @azure/core-rest-pipeline for proxies and retries (429/5xx, network errors). Its Node
+// HTTP client keeps one keep-alive agent per client instance, and each registry client makes its
+// own HTTP client, so a push of ~30 requests rides on one or two TLS connections; the agent is
+// Node's, so NODE_EXTRA_CA_CERTS (test CA, a registry's private CA) is honoured.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
   createDefaultHttpClient,
@@ -13,6 +19,7 @@ import {
   type HttpMethods,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
+import type { BlobSource } from './oci/image-store.js';
 
 export const MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -27,6 +34,11 @@ const MANIFEST_ACCEPT = [
   MEDIA_TYPES.dockerManifest,
 ].join(', ');
 const INDEX_TYPES: readonly string[] = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.dockerList];
+
+/** Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size. */
+export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+/** Tokens are renewed this long before the registry says they expire. */
+const TOKEN_MARGIN_MS = 10_000;
 
 export interface RegistryCredentials {
   username: string;
@@ -51,6 +63,7 @@ export interface Descriptor {
   size: number;
   platform?: { os: string; architecture: string; variant?: string };
   annotations?: Record<string, string>;
+  urls?: string[];
 }
 
 export interface Manifest {
@@ -66,6 +79,13 @@ export interface Manifest {
   };
 }
 
+/** A manifest or index exactly as the registry served it. */
+export interface ManifestBytes {
+  mediaType: string;
+  digest: string;
+  bytes: Buffer;
+}
+
 export interface RegistryClientOptions {
   /** Host[:port], e.g. myacr.azurecr.io. */
   registry: string;
@@ -73,6 +93,8 @@ export interface RegistryClientOptions {
   httpClient?: HttpClient;
   /** Plain http (a local registry without TLS). Default https. */
   insecureHttp?: boolean;
+  /** Upload chunk size and the largest blob sent in a single PUT. Default 16 MiB. */
+  chunkSize?: number;
 }
 
 interface Challenge {
@@ -90,6 +112,25 @@ export function parseChallenge(header: string): Challenge | undefined {
     params[key!.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : (bare ?? '');
   }
   return { scheme: match[1]!.toLowerCase(), params };
+}
+
+/**
+ * Scopes as single grants (`repository:a:pull`, `repository:a:push`), sorted and deduplicated, so
+ * `repository:a:push,pull` and `repository:a:pull,push` share a token and a wider token serves a
+ * narrower request.
+ */
+export function scopeGrants(scopes: readonly string[]): string[] {
+  const grants = new Set<string>();
+  for (const scope of scopes.flatMap((s) => s.split(' '))) {
+    const at = scope.lastIndexOf(':');
+    if (at <= 0) {
+      if (scope) grants.add(scope);
+      continue;
+    }
+    for (const action of scope.slice(at + 1).split(','))
+      if (action) grants.add(`${scope.slice(0, at)}:${action}`);
+  }
+  return [...grants].sort();
 }
 
 async function readAll(stream: Readable | undefined): Promise<Buffer> {
@@ -113,6 +154,18 @@ export function sha256Digest(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+/** Whether a manifest reference is a digest (`algorithm:hex`) rather than a tag. */
+function isDigest(reference: string): boolean {
+  return reference.includes(':');
+}
+
+/** The digest of `bytes` with the algorithm `digest` names; undefined for an algorithm we lack. */
+function digestWithAlgorithmOf(digest: string, bytes: Buffer): string | undefined {
+  const algorithm = digest.slice(0, digest.indexOf(':'));
+  if (algorithm !== 'sha256' && algorithm !== 'sha512') return undefined;
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+}
+
 export interface RegistryClient {
   readonly registry: string;
   getManifest(repository: string, reference: string): Promise<Manifest>;
@@ -123,10 +176,36 @@ export interface RegistryClient {
   checkLogin(): Promise<void>;
   /** Throws a RegistryError when the credentials may not push to `repository`. */
   checkPushAccess(repository: string): Promise<void>;
+  /**
+   * A manifest or index as served (bytes untouched, so they hash to its digest); undefined when
+   * the registry does not have it. A digest reference is checked against the bytes.
+   */
+  getManifestBytes(repository: string, reference: string): Promise<ManifestBytes | undefined>;
+  hasBlob(repository: string, digest: string): Promise<boolean>;
+  /**
+   * Links a blob of `fromRepository` (same registry) into `repository` without sending it. False
+   * when the registry declines (it may not allow mounts, or the credentials cannot read `from`).
+   */
+  mountBlob(repository: string, digest: string, fromRepository: string): Promise<boolean>;
+  /** Uploads a blob: in one PUT up to the chunk size, else in PATCH chunks streamed from the source. */
+  uploadBlob(repository: string, digest: string, size: number, source: BlobSource): Promise<void>;
+  /** Stores a manifest under a tag or digest; returns its digest. */
+  putManifest(repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<string>;
 }
+
+interface Token {
+  authorization: string;
+  grants: ReadonlySet<string>;
+  expiresAt: number;
+}
+
+/** A request body: bytes, or a factory of streams so the retry policy can send it again. */
+type Body = Buffer | (() => NodeJS.ReadableStream);
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
   const base = `${options.insecureHttp ? 'http' : 'https'}://${options.registry}`;
+  const registryHost = new URL(base).host;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   // Redirects are followed by hand: a blob redirect to storage must not carry the registry token.
   const pipeline = createPipelineFromOptions({
     redirectOptions: { maxRetries: 0 },
@@ -138,8 +217,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     ? `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString('base64')}`
     : undefined;
   const who = options.credentials ? `user '${options.credentials.username}'` : 'anonymous access';
-  /** Authorization per scope, once a challenge has said what the registry wants. */
-  const authorizations = new Map<string, string>();
+  /** Bearer tokens by their sorted grants; a token request in flight is shared. */
+  const tokens = new Map<string, Token>();
+  const pendingTokens = new Map<string, Promise<Token>>();
+  /** Once a bearer challenge is known, tokens for new scopes are fetched before the request. */
+  let bearerChallenge: Challenge | undefined;
   let basicRealm = false;
 
   async function raw(
@@ -147,27 +229,35 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     url: string,
     headers: Record<string, string>,
     stream: boolean,
+    body?: Body,
   ): Promise<PipelineResponse> {
     const request = createPipelineRequest({
       url,
       method,
       headers: createHttpHeaders(headers),
+      body,
       allowInsecureConnection: url.startsWith('http:'),
       streamResponseStatusCodes: stream ? new Set([200]) : undefined,
     });
-    return pipeline.sendRequest(httpClient, request);
+    const response = await pipeline.sendRequest(httpClient, request);
+    // A HEAD answer is returned before its socket goes back to the keep-alive pool; a request sent
+    // at once would open a second connection. One turn of the event loop lets the socket return.
+    if (method === 'HEAD') await new Promise((resolve) => setImmediate(resolve));
+    return response;
   }
 
-  async function fetchToken(challenge: Challenge, scope: string): Promise<string> {
+  async function fetchToken(challenge: Challenge, scopes: readonly string[]): Promise<Token> {
     const realm = challenge.params.realm;
     if (!realm) throw new RegistryError(`${options.registry} sent a bearer challenge without a realm`, 401);
     const url = new URL(realm);
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    if (scope) url.searchParams.set('scope', scope);
+    // Several scopes are several `scope` parameters (a push that mounts needs two repositories).
+    for (const scope of scopes) if (scope) url.searchParams.append('scope', scope);
+    const wanted = scopes.filter(Boolean).join(' ');
     const response = await raw(
       'GET',
       url.toString(),
-      basic ? { authorization: basic, accept: 'application/json' } : {},
+      basic ? { authorization: basic, accept: 'application/json' } : { accept: 'application/json' },
       false,
     );
     const body = response.bodyAsText ?? '';
@@ -176,7 +266,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       throw new RegistryError(
         basic
           ? `${options.registry} refused the credentials of ${who} (token service answered ${response.status}${message ? `: ${message}` : ''})`
-          : `${options.registry} needs credentials for ${scope}: give registry-username and registry-password (token service answered ${response.status})`,
+          : `${options.registry} needs credentials for ${wanted}: give registry-username and registry-password (token service answered ${response.status})`,
         response.status,
         'UNAUTHORIZED',
       );
@@ -186,26 +276,72 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         `the token service of ${options.registry} answered ${response.status}`,
         response.status,
       );
-    const json = JSON.parse(body) as { token?: string; access_token?: string };
+    const json = JSON.parse(body) as { token?: string; access_token?: string; expires_in?: number };
     const token = json.token ?? json.access_token;
     if (!token) throw new RegistryError(`the token service of ${options.registry} returned no token`, 500);
-    return `Bearer ${token}`;
+    // The token spec's default lifetime is 60 s.
+    const lifetimeMs = (typeof json.expires_in === 'number' ? json.expires_in : 60) * 1000;
+    return {
+      authorization: `Bearer ${token}`,
+      grants: new Set(scopeGrants(scopes)),
+      expiresAt: Date.now() + lifetimeMs - TOKEN_MARGIN_MS,
+    };
+  }
+
+  /** A fresh token for `scopes`; concurrent requests for the same scopes share one fetch. */
+  async function newToken(challenge: Challenge, scopes: readonly string[]): Promise<Token> {
+    const key = scopeGrants(scopes).join(' ');
+    let pending = pendingTokens.get(key);
+    if (!pending) {
+      pending = fetchToken(challenge, scopes).finally(() => pendingTokens.delete(key));
+      pendingTokens.set(key, pending);
+    }
+    const token = await pending;
+    tokens.set(key, token);
+    return token;
+  }
+
+  /** A cached token whose grants cover `scopes` (a push token serves pulls of its repository). */
+  function cachedToken(scopes: readonly string[]): Token | undefined {
+    const wanted = scopeGrants(scopes);
+    const now = Date.now();
+    const exact = tokens.get(wanted.join(' '));
+    if (exact && exact.expiresAt > now) return exact;
+    for (const token of tokens.values())
+      if (token.expiresAt > now && wanted.every((grant) => token.grants.has(grant))) return token;
+    return undefined;
+  }
+
+  async function authorizationFor(scopes: readonly string[]): Promise<string | undefined> {
+    if (basicRealm) return basic;
+    const cached = cachedToken(scopes);
+    if (cached) return cached.authorization;
+    if (bearerChallenge) return (await newToken(bearerChallenge, scopes)).authorization;
+    return undefined;
   }
 
   /** A request with the registry's authentication, answering one challenge. */
   async function send(
     method: HttpMethods,
     path: string,
-    scope: string,
+    scopes: readonly string[],
     headers: Record<string, string> = {},
     stream = false,
+    body?: Body,
   ): Promise<PipelineResponse> {
     const url = path.startsWith('http') ? path : `${base}${path}`;
-    const known = authorizations.get(scope) ?? (basicRealm ? basic : undefined);
-    let response = await raw(method, url, known ? { ...headers, authorization: known } : headers, stream);
+    const known = await authorizationFor(scopes);
+    let response = await raw(
+      method,
+      url,
+      known ? { ...headers, authorization: known } : headers,
+      stream,
+      body,
+    );
     if (response.status !== 401) return response;
     const challenge = parseChallenge(response.headers.get('www-authenticate') ?? '');
     await readAll(response.readableStreamBody as Readable | undefined);
+    const wanted = scopes.filter(Boolean).join(' ');
     let authorization: string;
     if (challenge?.scheme === 'basic') {
       if (!basic || known === basic)
@@ -219,22 +355,39 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       basicRealm = true;
       authorization = basic;
     } else if (challenge?.scheme === 'bearer') {
-      authorization = await fetchToken(challenge, scope);
-      authorizations.set(scope, authorization);
+      bearerChallenge = challenge;
+      authorization = (await newToken(challenge, scopes)).authorization;
     } else {
       throw new RegistryError(`${options.registry} answered 401 without a usable challenge`, 401);
     }
-    response = await raw(method, url, { ...headers, authorization }, stream);
+    response = await raw(method, url, { ...headers, authorization }, stream, body);
     if (response.status === 401) {
       throw new RegistryError(
         challenge.scheme === 'basic'
           ? `${options.registry} refused the credentials of ${who} (401)`
-          : `${options.registry} refused ${who} for ${scope} (401)${basic ? '' : ': give registry-username and registry-password'}`,
+          : `${options.registry} refused ${who} for ${wanted || 'access'} (401)${basic ? '' : ': give registry-username and registry-password'}`,
         401,
         'UNAUTHORIZED',
       );
     }
     return response;
+  }
+
+  /**
+   * A request to a URL the registry handed out (upload Location, redirect): with the registry's
+   * authentication on the registry's host, without it anywhere else (storage behind a redirect).
+   */
+  async function sendTo(
+    method: HttpMethods,
+    url: string,
+    scopes: readonly string[],
+    headers: Record<string, string> = {},
+    stream = false,
+    body?: Body,
+  ): Promise<PipelineResponse> {
+    return new URL(url).host === registryHost
+      ? send(method, url, scopes, headers, stream, body)
+      : raw(method, url, headers, stream, body);
   }
 
   async function fail(response: PipelineResponse, what: string): Promise<never> {
@@ -248,16 +401,61 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     );
   }
 
-  const pull = (repository: string): string => `repository:${repository}:pull`;
+  /** The absolute URL of a response's Location, relative ones resolved against the registry. */
+  function locationOf(response: PipelineResponse, what: string): string {
+    const location = response.headers.get('location');
+    if (!location)
+      throw new RegistryError(
+        `${what}: ${options.registry} answered ${response.status} without a Location`,
+        response.status,
+      );
+    return new URL(location, `${base}/`).toString();
+  }
 
-  return {
+  /** Adds `digest=` to an upload URL, keeping the query the registry put there (its upload state). */
+  function withDigest(url: string, digest: string): string {
+    return `${url}${url.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
+  }
+
+  /** Bytes `start..end` (inclusive) of a source, as a body that can be sent again on a retry. */
+  function part(source: BlobSource, start: number, end: number): Body {
+    if (source.kind === 'bytes') return source.bytes.subarray(start, end + 1);
+    if (end < start) return Buffer.alloc(0);
+    const path = source.path;
+    return () => createReadStream(path, { start, end, highWaterMark: 1024 * 1024 });
+  }
+
+  const pull = (repository: string): string => `repository:${repository}:pull`;
+  const push = (repository: string): string => `repository:${repository}:pull,push`;
+
+  /** Cancels an upload the registry started; best effort, so an abandoned session is not left behind. */
+  async function cancelUpload(url: string, repository: string): Promise<void> {
+    await sendTo('DELETE', url, [push(repository)]).catch(() => undefined);
+  }
+
+  async function checkSource(repository: string, digest: string, size: number, source: BlobSource) {
+    const what = `uploading blob ${digest} to ${options.registry}/${repository}`;
+    if (source.kind === 'bytes') {
+      if (source.bytes.length !== size)
+        throw new RegistryError(`${what}: it has ${source.bytes.length} bytes, not ${size}`);
+      const actual = digestWithAlgorithmOf(digest, source.bytes);
+      if (actual !== undefined && actual !== digest)
+        throw new RegistryError(`${what}: the bytes given hash to ${actual}`, undefined, 'DIGEST_INVALID');
+    } else {
+      const actual = (await stat(source.path)).size;
+      if (actual !== size)
+        throw new RegistryError(`${what}: ${source.path} has ${actual} bytes, not ${size}`);
+    }
+  }
+
+  const client: RegistryClient = {
     registry: options.registry,
 
     async getManifest(repository, reference) {
       const response = await send(
         'GET',
         `/v2/${repository}/manifests/${reference}`,
-        pull(repository),
+        [pull(repository)],
         { accept: MANIFEST_ACCEPT },
         true,
       );
@@ -269,7 +467,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     },
 
     async resolve(repository, reference) {
-      const response = await send('HEAD', `/v2/${repository}/manifests/${reference}`, pull(repository), {
+      const response = await send('HEAD', `/v2/${repository}/manifests/${reference}`, [pull(repository)], {
         accept: MANIFEST_ACCEPT,
       });
       if (response.status === 404) return undefined;
@@ -278,14 +476,10 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     },
 
     async getBlob(repository, digest) {
-      let response = await send('GET', `/v2/${repository}/blobs/${digest}`, pull(repository), {}, true);
+      let response = await send('GET', `/v2/${repository}/blobs/${digest}`, [pull(repository)], {}, true);
       for (let hops = 0; [301, 302, 303, 307, 308].includes(response.status) && hops < 5; hops++) {
-        const location = new URL(response.headers.get('location') ?? '', `${base}/`);
-        // Storage behind a redirect gets no registry credentials.
-        response =
-          location.host === options.registry
-            ? await send('GET', location.toString(), pull(repository), {}, true)
-            : await raw('GET', location.toString(), {}, true);
+        const location = locationOf(response, `reading blob ${digest} of ${repository}`);
+        response = await sendTo('GET', location, [pull(repository)], {}, true);
       }
       if (response.status !== 200) return fail(response, `reading blob ${digest} of ${repository}`);
       const bytes = await readAll(response.readableStreamBody as Readable | undefined);
@@ -295,33 +489,186 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     },
 
     async checkLogin() {
-      const response = await send('GET', '/v2/', '');
+      const response = await send('GET', '/v2/', []);
       if (response.status !== 200) return fail(response, `signing in to ${options.registry}`);
     },
 
     async checkPushAccess(repository) {
       // Start a blob upload and cancel it: the registry answers as it would for the push itself.
-      const response = await send(
-        'POST',
-        `/v2/${repository}/blobs/uploads/`,
-        `repository:${repository}:pull,push`,
-        {
-          'content-length': '0',
-        },
-      );
+      const response = await send('POST', `/v2/${repository}/blobs/uploads/`, [push(repository)], {
+        'content-length': '0',
+      });
       if (response.status === 202) {
-        const location = response.headers.get('location');
-        if (location) {
-          const url = new URL(location, `${base}/`).toString();
-          await send('DELETE', url, `repository:${repository}:pull,push`).catch(() => undefined);
-        }
+        if (response.headers.get('location'))
+          await cancelUpload(locationOf(response, 'starting an upload'), repository);
         return;
       }
       if (response.status === 401 || response.status === 403)
         return fail(response, `${who} may not push to ${repository}`);
       return fail(response, `the registry refused a push to ${repository}`);
     },
+
+    async getManifestBytes(repository, reference) {
+      const what = `reading ${options.registry}/${repository}@${reference}`;
+      const response = await send(
+        'GET',
+        `/v2/${repository}/manifests/${reference}`,
+        [pull(repository)],
+        { accept: MANIFEST_ACCEPT },
+        true,
+      );
+      if (response.status === 404) return undefined;
+      if (response.status !== 200) return fail(response, what);
+      const bytes = await readAll(response.readableStreamBody as Readable | undefined);
+      const digest = isDigest(reference) ? reference : sha256Digest(bytes);
+      const actual = digestWithAlgorithmOf(digest, bytes);
+      if (actual !== undefined && actual !== digest)
+        throw new RegistryError(`${what}: the bytes served hash to ${actual}`, undefined, 'DIGEST_INVALID');
+      const served = response.headers.get('docker-content-digest');
+      if (!isDigest(reference) && served?.startsWith('sha256:') && served !== digest)
+        throw new RegistryError(
+          `${what}: the registry says ${served} but the bytes served hash to ${digest}`,
+          undefined,
+          'DIGEST_INVALID',
+        );
+      let json: { mediaType?: unknown };
+      try {
+        json = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown };
+      } catch {
+        throw new RegistryError(`${what}: the registry served a manifest that is not JSON`);
+      }
+      // The manifest's own mediaType field is what the registry checks Content-Type against on a PUT.
+      const mediaType =
+        typeof json.mediaType === 'string'
+          ? json.mediaType
+          : (response.headers.get('content-type')?.split(';')[0]?.trim() ?? '');
+      return { mediaType, digest, bytes };
+    },
+
+    async hasBlob(repository, digest) {
+      const response = await send('HEAD', `/v2/${repository}/blobs/${digest}`, [pull(repository)]);
+      if (response.status === 200) return true;
+      if (response.status === 404) return false;
+      // A redirect to storage means the registry has it.
+      if (response.status >= 300 && response.status < 400) return true;
+      return fail(response, `checking blob ${digest} in ${options.registry}/${repository}`);
+    },
+
+    async mountBlob(repository, digest, fromRepository) {
+      const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`;
+      const response = await send(
+        'POST',
+        `/v2/${repository}/blobs/uploads/?${query}`,
+        [push(repository), pull(fromRepository)],
+        { 'content-length': '0' },
+      );
+      if (response.status === 201) return true;
+      if (response.status === 202) {
+        // Declined: the registry started an ordinary upload instead; do not leave it open.
+        if (response.headers.get('location'))
+          await cancelUpload(locationOf(response, 'mounting'), repository);
+        return false;
+      }
+      return fail(
+        response,
+        `mounting blob ${digest} from ${fromRepository} into ${options.registry}/${repository}`,
+      );
+    },
+
+    async uploadBlob(repository, digest, size, source) {
+      const what = `uploading blob ${digest} to ${options.registry}/${repository}`;
+      await checkSource(repository, digest, size, source);
+      const scopes = [push(repository)];
+      const started = await send('POST', `/v2/${repository}/blobs/uploads/`, scopes, {
+        'content-length': '0',
+      });
+      if (started.status !== 202) return fail(started, what);
+      let location = locationOf(started, what);
+      try {
+        // Registries may ask for a larger minimum chunk (OCI distribution spec 1.1).
+        const minimum = Number(started.headers.get('oci-chunk-min-length') ?? 0) || 0;
+        const chunk = Math.max(chunkSize, minimum);
+        if (size > chunk) {
+          for (let start = 0; start < size; start += chunk) {
+            const end = Math.min(start + chunk, size) - 1;
+            const response = await sendTo(
+              'PATCH',
+              location,
+              scopes,
+              {
+                'content-type': 'application/octet-stream',
+                'content-length': String(end - start + 1),
+                'content-range': `${start}-${end}`,
+              },
+              false,
+              part(source, start, end),
+            );
+            if (response.status === 416)
+              return await fail(response, `${what}: the registry refused the chunk ${start}-${end}`);
+            if (response.status !== 202) return await fail(response, `${what} (chunk ${start}-${end})`);
+            const range = response.headers.get('range')?.replace(/^bytes=/, '');
+            if (range && range !== `0-${end}`)
+              throw new RegistryError(
+                `${what}: after the chunk ${start}-${end} ${options.registry} holds ${range}`,
+                response.status,
+                'BLOB_UPLOAD_INVALID',
+              );
+            location = locationOf(response, what);
+          }
+        }
+        const monolithic = size <= chunk;
+        const response = await sendTo(
+          'PUT',
+          withDigest(location, digest),
+          scopes,
+          monolithic
+            ? { 'content-type': 'application/octet-stream', 'content-length': String(size) }
+            : { 'content-length': '0' },
+          false,
+          monolithic ? part(source, 0, size - 1) : undefined,
+        );
+        if (response.status !== 201 && response.status !== 204) return await fail(response, what);
+        const stored = response.headers.get('docker-content-digest');
+        if (stored && stored !== digest)
+          throw new RegistryError(`${what}: the registry stored it as ${stored}`, 201, 'DIGEST_INVALID');
+      } catch (error) {
+        await cancelUpload(location, repository);
+        throw error;
+      }
+    },
+
+    async putManifest(repository, reference, mediaType, bytes) {
+      const what = `pushing ${options.registry}/${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
+      const digest = sha256Digest(bytes);
+      if (isDigest(reference)) {
+        const actual = digestWithAlgorithmOf(reference, bytes);
+        if (actual !== undefined && actual !== reference)
+          throw new RegistryError(
+            `${what}: the manifest's bytes hash to ${actual}`,
+            undefined,
+            'DIGEST_INVALID',
+          );
+      }
+      const response = await send(
+        'PUT',
+        `/v2/${repository}/manifests/${reference}`,
+        [push(repository)],
+        { 'content-type': mediaType, 'content-length': String(bytes.length) },
+        false,
+        bytes,
+      );
+      if (response.status < 200 || response.status >= 300) return fail(response, what);
+      const stored = response.headers.get('docker-content-digest');
+      if (stored && stored.startsWith('sha256:') && stored !== digest)
+        throw new RegistryError(
+          `${what}: the registry stored it as ${stored}, but its bytes hash to ${digest}`,
+          response.status,
+          'DIGEST_INVALID',
+        );
+      return stored ?? digest;
+    },
   };
+  return client;
 }
 
 /** Whether a manifest is an index (several platforms) rather than one image. */

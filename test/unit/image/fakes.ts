@@ -156,6 +156,22 @@ export function fakeRegistry(options: FakeRegistryOptions = {}): RegistryClient 
       client.pushChecks++;
       if (options.pushRefused) throw options.pushRefused;
     },
+    // The push API belongs to the fast path, which these build tests do not take.
+    async getManifestBytes() {
+      return undefined;
+    },
+    async hasBlob() {
+      return false;
+    },
+    async mountBlob() {
+      return false;
+    },
+    async uploadBlob(): Promise<void> {
+      throw new RegistryError('this fake registry takes no uploads', 405);
+    },
+    async putManifest(): Promise<string> {
+      throw new RegistryError('this fake registry takes no manifests', 405);
+    },
   };
   return client;
 }
