@@ -32,7 +32,6 @@ const MODEL: ActionName[] = ['register-model'];
 const IMAGE: ActionName[] = ['build-image'];
 const ROLLOUT: ActionName[] = ['rollout'];
 const AZURE: ActionName[] = ['register-model', 'build-image', 'rollout'];
-const MODEL_AND_ROLLOUT: ActionName[] = ['register-model', 'rollout'];
 const IMAGE_AND_ROLLOUT: ActionName[] = ['build-image', 'rollout'];
 
 export const INPUTS: readonly InputSpec[] = [
@@ -111,22 +110,24 @@ export const INPUTS: readonly InputSpec[] = [
   {
     name: 'model-path',
     type: 'string',
-    description: 'Model file or folder to register.',
+    description:
+      'Model file or folder to register; build-image appends it as one layer when the model-layer path applies.',
     requiredFor: MODEL,
-    actions: MODEL,
+    actions: ['register-model', 'build-image'],
   },
   {
     name: 'model-name',
     type: 'string',
-    description: 'Model name in the workspace; also written to the module twin. Default: the app name.',
-    actions: MODEL_AND_ROLLOUT,
+    description:
+      'Model name in the workspace; also written to the module twin and the image labels. Default: the app name.',
+    actions: ['register-model', 'build-image', 'rollout'],
   },
   {
     name: 'model-version',
     type: 'string',
     description:
-      "Model version. Default: the workspace's next version (the existing version when the same content is already registered).",
-    actions: MODEL_AND_ROLLOUT,
+      "Model version (also an image label). Default: the workspace's next version (the existing version when the same content is already registered).",
+    actions: ['register-model', 'build-image', 'rollout'],
   },
   {
     name: 'model-type',
@@ -277,7 +278,28 @@ export const INPUTS: readonly InputSpec[] = [
     choices: ['auto', 'full', 'model-layer'],
     default: 'auto',
     description:
-      '`model-layer` appends the model as one layer to an existing environment image (no Docker needed); `full` always rebuilds; `auto` picks.',
+      '`model-layer` appends the model (`model-path`) as one layer to an environment image built only when something but the model changed (no Docker when it exists); `full` always rebuilds with buildx; `auto` takes `model-layer` when the Dockerfile copies the model last, else `full`.',
+    actions: IMAGE,
+  },
+  {
+    name: 'model-image-path',
+    type: 'string',
+    description:
+      "Absolute path of the model in the image, for the model-layer path when the Dockerfile's COPY does not say it plainly (a variable, a relative path). Default: read from the Dockerfile.",
+    actions: IMAGE,
+  },
+  {
+    name: 'environment-image',
+    type: 'string',
+    description:
+      'Image to append the model to (`registry/repo:tag`, `repo@sha256:…` or `oci:<folder>[:<tag>]`) instead of the environment image built from the Dockerfile and tagged `env-<hash>`.',
+    actions: IMAGE,
+  },
+  {
+    name: 'oci-layout',
+    type: 'string',
+    description:
+      'Write the release image into this OCI image layout folder instead of pushing it (offline use, the sandbox). Model-layer path only.',
     actions: IMAGE,
   },
   { name: 'registry-username', type: 'string', description: 'Registry user for pushing.', actions: IMAGE },

@@ -1,5 +1,6 @@
 // The build-image inputs checked and resolved into one plan, with every problem named at once
 // (InputProblem per input), before anything runs. No I/O: the stage adds the file checks.
+import { posix, resolve } from 'node:path';
 import type { InputProblem, ParsedInputs } from '../action/parse-inputs.js';
 import { PUBLIC_ARM_ENDPOINT } from '../azure/arm-client.js';
 import { appSlug } from '../rollout/release-id.js';
@@ -15,6 +16,8 @@ import {
 } from './reference.js';
 import { defaultLabels, joinAttributeEntries, mergeLabels, parseBuildArgs, parseLabels } from './labels.js';
 import { deriveTags } from './tags.js';
+import type { Strategy } from './fast-path/choose-strategy.js';
+import { parseEnvironmentImage } from './fast-path/environment-reference.js';
 
 export type BuildMode = 'multi-platform' | 'per-platform' | 'merge';
 
@@ -65,6 +68,21 @@ export interface ImagePlan {
   /** ARM endpoint: the audience of the Entra token exchanged for ACR, and the device token's API. */
   armEndpoint: string;
   devicePullToken?: DevicePullTokenPlan;
+  /** The strategy asked for; the stage decides the path (fast-path/choose-strategy.ts). */
+  strategy: Strategy;
+  /** The model file or folder, relative to the workspace (the model-layer path appends it). */
+  modelPath?: string;
+  /** Where the model goes in the image, when the Dockerfile does not say it plainly. */
+  modelImagePath?: string;
+  /** An existing image to append the model to instead of the hashed environment image. */
+  environmentImage?: string;
+  /** Write the release image into this OCI image layout folder instead of the registry. */
+  ociLayout?: string;
+}
+
+/** The Dockerfile: `file` (relative to the workspace), else `Dockerfile` in the context. */
+export function dockerfileOf(plan: Pick<ImagePlan, 'context' | 'file'>, cwd = process.cwd()): string {
+  return plan.file ? resolve(cwd, plan.file) : resolve(cwd, plan.context, 'Dockerfile');
 }
 
 function text(inputs: ParsedInputs, name: string): string | undefined {
@@ -98,13 +116,19 @@ export function planImageBuild(
   const problems: InputProblem[] = [];
   const problem = (input: string, message: string): void => void problems.push({ input, message });
 
-  const strategy = text(inputs, 'strategy') ?? 'auto';
-  if (strategy === 'model-layer') {
-    problem(
-      'strategy',
-      '`model-layer` (append the model as one layer, no Docker) arrives in a later release; use `auto` or `full`, which rebuild the image with buildx',
-    );
+  const strategy = (text(inputs, 'strategy') ?? 'auto') as Strategy;
+  const modelImagePath = text(inputs, 'model-image-path');
+  if (modelImagePath) {
+    const normal = posix.normalize(modelImagePath);
+    if (!modelImagePath.startsWith('/') || normal === '/' || modelImagePath.split('/').includes('..'))
+      problem(
+        'model-image-path',
+        `'${modelImagePath}' is not an absolute path below '/' in the image, such as /app/model`,
+      );
+    else if (modelImagePath.includes('$'))
+      problem('model-image-path', `'${modelImagePath}' holds a variable: give the path as the image has it`);
   }
+  const environmentImage = text(inputs, 'environment-image');
   const mode = (text(inputs, 'build-mode') ?? 'multi-platform') as BuildMode;
 
   const registry = text(inputs, 'registry') ?? '';
@@ -236,6 +260,11 @@ export function planImageBuild(
   const defaultCache = facts.inActions && userCacheFrom.length === 0 && userCacheTo.length === 0;
   const scope = `ml-to-iot-edge-${(repository ?? 'image').replace(/\//g, '-')}${mode === 'per-platform' && platforms[0] ? `-${platformSlug(platforms[0])}` : ''}`;
 
+  if (environmentImage && registry) {
+    const parsed = parseEnvironmentImage(environmentImage, registry);
+    if (parsed.problem) problem('environment-image', parsed.problem);
+  }
+
   if (problems.length || !repository) return { problems };
 
   const labels = mergeLabels(
@@ -276,6 +305,11 @@ export function planImageBuild(
     login,
     armEndpoint: text(inputs, 'arm-endpoint') ?? PUBLIC_ARM_ENDPOINT,
     devicePullToken,
+    strategy,
+    modelPath: text(inputs, 'model-path'),
+    modelImagePath,
+    environmentImage,
+    ociLayout: text(inputs, 'oci-layout'),
   };
   return { plan, problems };
 }

@@ -1,8 +1,8 @@
 // The build-image stage: inputs → a checked plan (every input problem at once, plus the context and
 // Dockerfile on disk) → the build → outputs and a job summary. Device pull credentials are secrets:
 // they never become outputs; the pipeline takes them in-process from buildImageFromInputs.
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
 import { InputError, type InputProblem, type ParsedInputs } from '../action/parse-inputs.js';
 import {
   credentialFromInputs,
@@ -10,7 +10,7 @@ import {
   signInInputs,
   signInProblems,
 } from '../azure/credential-inputs.js';
-import { planImageBuild, type ImagePlan } from '../image/build-options.js';
+import { dockerfileOf, planImageBuild, type ImagePlan } from '../image/build-options.js';
 import {
   buildImage,
   imageOutputs,
@@ -18,8 +18,12 @@ import {
   type BuildImageDeps,
   type BuildImageResult,
 } from '../image/build-image.js';
+import { chooseStrategy, type StrategyFacts } from '../image/fast-path/choose-strategy.js';
 import { machineSystem, type ImageSystem } from '../image/system.js';
 import type { StageContext, StageResult } from './index.js';
+
+/** `https://…` or `git@…`: buildx fetches it; nothing on disk to check or read. */
+const REMOTE_CONTEXT = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
 
 function kindOf(path: string): 'file' | 'directory' | 'other' | undefined {
   try {
@@ -37,7 +41,7 @@ export function fileProblems(
 ): InputProblem[] {
   if (plan.mode === 'merge') return [];
   const problems: InputProblem[] = [];
-  const remote = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i.test(plan.context);
+  const remote = REMOTE_CONTEXT.test(plan.context);
   let contextKind: ReturnType<typeof kindOf>;
   if (!remote) {
     const context = resolve(cwd, plan.context);
@@ -67,6 +71,37 @@ export function fileProblems(
   return problems;
 }
 
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** What choose-strategy needs from the disk: the model path's kind and place, the Dockerfile's text. */
+export function strategyFacts(plan: ImagePlan, cwd = process.cwd()): StrategyFacts {
+  const context = resolve(cwd, plan.context);
+  const remoteContext = REMOTE_CONTEXT.test(plan.context);
+  const model = plan.modelPath ? resolve(cwd, plan.modelPath) : undefined;
+  const kind = model ? kindOf(model) : undefined;
+  return {
+    requested: plan.strategy,
+    mode: plan.mode,
+    push: plan.push,
+    ociLayout: plan.ociLayout,
+    provenance: plan.provenance,
+    sbom: plan.sbom,
+    modelPath: plan.modelPath,
+    modelInContext: model && !remoteContext ? relative(context, model).split(sep).join('/') : undefined,
+    modelKind: kind === 'file' ? 'file' : kind === 'directory' ? 'folder' : undefined,
+    remoteContext,
+    dockerfileText: remoteContext ? undefined : readText(dockerfileOf(plan, cwd)),
+    modelImagePath: plan.modelImagePath,
+    environmentImage: plan.environmentImage,
+  };
+}
+
 /**
  * The build, with its typed result (device pull credentials included): for the pipeline, which
  * hands the credentials to the rollout in-process. `overrides` replace collaborators in tests.
@@ -89,25 +124,30 @@ export async function buildImageFromInputs(
     context: typeof inputs.context === 'string' && inputs.context.trim() ? inputs.context.trim() : '.',
     file: typeof inputs.file === 'string' && inputs.file.trim() ? inputs.file.trim() : undefined,
   });
+  const strategy = plan && files.length === 0 ? chooseStrategy(strategyFacts(plan)) : undefined;
   const all = [
     ...problems,
     ...files,
+    ...(strategy?.problems ?? []),
     ...(needsAzure ? signInProblems(signIn, Boolean(context.getIdToken)) : []),
   ];
-  if (all.length || !plan) throw new InputError(all);
+  if (all.length || !plan || !strategy) throw new InputError(all);
 
   let credential: ReturnType<typeof credentialFromInputs> | undefined;
   const getCredential = () =>
     (credential ??= credentialFromInputs(signIn, { getIdToken: context.getIdToken, logger: context.logger }));
-  return buildImage(plan, {
-    system,
-    logger: context.logger,
-    mask: context.mask,
-    workDir: context.workDir,
-    credential: needsAzure ? getCredential : undefined,
-    identity: needsAzure ? describeIdentity(signIn, getCredential().kind) : undefined,
-    ...overrides,
-  });
+  return buildImage(
+    { ...plan, decision: strategy.decision },
+    {
+      system,
+      logger: context.logger,
+      mask: context.mask,
+      workDir: context.workDir,
+      credential: needsAzure ? getCredential : undefined,
+      identity: needsAzure ? describeIdentity(signIn, getCredential().kind) : undefined,
+      ...overrides,
+    },
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // What the e2e tests share: the infrastructure's settings (scripts/e2e/infra.sh writes env.json),
 // docker commands against the test engine, and stage runs on the real machine.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseInputs } from '../../src/action/parse-inputs.js';
@@ -90,12 +90,12 @@ export function fixtureInputs(
 /** Runs the stage on the real machine; returns the result or the error, and the log. */
 export async function runStage(
   raw: Record<string, string>,
-  options: { run?: RunInfo; env?: NodeJS.ProcessEnv } = {},
+  options: { run?: RunInfo; env?: NodeJS.ProcessEnv; system?: ImageSystem } = {},
 ) {
   const context = stageContext(options.run);
   const inputs = parseInputs('build-image', (name) => raw[name]);
   const started = Date.now();
-  const result = await buildImageFromInputs(inputs, context, system(options.env)).catch(
+  const result = await buildImageFromInputs(inputs, context, options.system ?? system(options.env)).catch(
     (error: Error) => error,
   );
   return {
@@ -104,4 +104,37 @@ export async function runStage(
     seconds: (Date.now() - started) / 1000,
     workDir: context.workDir,
   };
+}
+
+/** The machine, with every command it is asked to run recorded (to show that a path ran none). */
+export function recordingSystem(overrides: NodeJS.ProcessEnv = {}): ImageSystem & { commands: string[][] } {
+  const real = system(overrides);
+  const commands: string[][] = [];
+  return {
+    ...real,
+    commands,
+    exec: (command, args, options) => {
+      commands.push([command, ...args]);
+      return real.exec(command, args, options);
+    },
+  };
+}
+
+/** A copy of the fixture project to change (its model) without touching the checkout. */
+export function fixtureCopy(): string {
+  const project = mkdtempSync(join(tmpdir(), 'e2e-model-project-'));
+  cpSync(FIXTURE, project, { recursive: true });
+  return project;
+}
+
+/** Registry requests that write (POST, PUT, PATCH, DELETE) into `repository`, logged after `offset`. */
+export function registryWrites(repository: string, offset: number): string[] {
+  const log = readFileSync(e2e().registryLog, 'utf8').slice(offset);
+  const escaped = repository.replace(/[^A-Za-z0-9]/g, (c) => `\\${c}`);
+  const write = new RegExp(`"(POST|PUT|PATCH|DELETE) /v2/${escaped}/`);
+  return log.split('\n').filter((line) => write.test(line));
+}
+
+export function registryLogSize(): number {
+  return statSync(e2e().registryLog).size;
 }

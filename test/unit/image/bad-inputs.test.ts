@@ -181,7 +181,24 @@ describe('bad inputs: found before anything runs', () => {
       /64 hex digits/,
     ],
     ['digests without merge', { ...GOOD, digests: DIGEST }, 'digests', /only read with build-mode merge/],
-    ['model-layer strategy', { ...GOOD, strategy: 'model-layer' }, 'strategy', /arrives in a later release/],
+    [
+      'model-layer strategy without a model',
+      { ...GOOD, strategy: 'model-layer' },
+      'model-path',
+      /no model-path given: strategy model-layer cannot apply/,
+    ],
+    [
+      'relative model-image-path',
+      { ...GOOD, 'model-image-path': 'app/model' },
+      'model-image-path',
+      /absolute path/,
+    ],
+    [
+      'bad environment-image',
+      { ...GOOD, 'environment-image': 'env@sha256:1' },
+      'environment-image',
+      /not a digest/,
+    ],
     [
       'user without password',
       { ...GOOD, 'registry-username': 'ci' },
