@@ -62,13 +62,19 @@ export function stopInfra(startedHere: boolean): void {
   if (startedHere && process.env.E2E_KEEP !== '1') infra('stop');
 }
 
-/** The engine on PATH and DOCKER_HOST / DOCKER_CONFIG, and the registry's CA trusted by Node and Go. */
-export function engineEnvironment(settings: E2eSettings): Record<string, string> {
+/**
+ * The engine on PATH and DOCKER_HOST / DOCKER_CONFIG, and the registry's CA trusted by Node and Go.
+ * `nodeCaFile` replaces the CA file Node trusts, e.g. a bundle of the registry's CA and the test CA.
+ */
+export function engineEnvironment(
+  settings: E2eSettings,
+  nodeCaFile = settings.caFile,
+): Record<string, string> {
   return {
     PATH: `${settings.path}:${process.env.PATH ?? ''}`,
     DOCKER_HOST: settings.dockerHost,
     DOCKER_CONFIG: settings.dockerConfig,
-    NODE_EXTRA_CA_CERTS: settings.caFile,
+    NODE_EXTRA_CA_CERTS: nodeCaFile,
     // Go (buildx imagetools) reads the roots from here.
     SSL_CERT_FILE: settings.caFile,
     E2E_ENV: join(E2E_HOME, 'env.json'),

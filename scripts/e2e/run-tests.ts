@@ -1,12 +1,14 @@
 // `npm run test:e2e`: starts the end-to-end infrastructure (scripts/e2e/infra.sh start: binfmt,
 // registries, dockerd, base images) unless it already runs, runs jest over test/e2e with the engine,
 // buildx and the registry's CA in the environment, then stops what it started (E2E_KEEP=1 keeps it).
+// Node trusts the registry's CA and the test CA (the sandbox hub and Azure ML of the pipeline test).
 // The machine must have been set up once with `scripts/e2e/infra.sh install` (root, Debian 12).
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { engineEnvironment, REPO, startInfra, stopInfra } from './infra-control.js';
+import { E2E_HOME, engineEnvironment, REPO, startInfra, stopInfra } from './infra-control.js';
 import { closingLine } from '../test-counts.js';
+import { ensureTestCa, testCaEnvironment, writeCaBundle } from '../test-ca.js';
 
 let infra: ReturnType<typeof startInfra>;
 try {
@@ -17,6 +19,11 @@ try {
   );
   process.exit(1);
 }
+const testCa = await ensureTestCa(REPO);
+const caBundle = writeCaBundle(join(E2E_HOME, 'node-ca-bundle.pem'), [
+  infra.settings.caFile,
+  testCa.certFile,
+]);
 const countsFile = join(REPO, 'tmp', 'e2e-test-counts.json');
 rmSync(countsFile, { force: true });
 const started = Date.now();
@@ -35,7 +42,12 @@ const result = spawnSync(
   {
     stdio: 'inherit',
     cwd: REPO,
-    env: { ...process.env, ...engineEnvironment(infra.settings), TEST_COUNTS_FILE: countsFile },
+    env: {
+      ...process.env,
+      ...engineEnvironment(infra.settings, caBundle),
+      ...testCaEnvironment(testCa, caBundle),
+      TEST_COUNTS_FILE: countsFile,
+    },
   },
 );
 stopInfra(infra.startedHere);

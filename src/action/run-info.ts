@@ -1,4 +1,15 @@
+import { readFileSync } from 'node:fs';
 import type { RunInfo } from '../stages/index.js';
+
+/** The event payload the runner wrote; undefined when there is none or it is not JSON. */
+function readEvent(path: string | undefined): unknown {
+  if (!path) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Facts about the workflow run from the runner's GITHUB_* variables (absent outside Actions). */
 export function runInfoFromEnvironment(env: NodeJS.ProcessEnv): RunInfo {
@@ -7,6 +18,7 @@ export function runInfoFromEnvironment(env: NodeJS.ProcessEnv): RunInfo {
     env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
       ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
       : undefined;
+  const event = readEvent(env.GITHUB_EVENT_PATH);
   return {
     commit: env.GITHUB_SHA,
     ref: env.GITHUB_REF,
@@ -14,5 +26,6 @@ export function runInfoFromEnvironment(env: NodeJS.ProcessEnv): RunInfo {
     runUrl,
     runId: env.GITHUB_RUN_ID,
     eventName: env.GITHUB_EVENT_NAME,
+    ...(event === undefined ? {} : { event }),
   };
 }

@@ -4,7 +4,7 @@ import type { ActionName } from '../action/input-table.js';
 import { InputError, parseInputs } from '../action/parse-inputs.js';
 import { runInfoFromEnvironment } from '../action/run-info.js';
 import { consoleLogger } from '../logger.js';
-import { StageFailedError, runStage } from '../stages/index.js';
+import { StageFailedError, runStage, type StageResult } from '../stages/index.js';
 import { EXTRA_COMMANDS } from './extra-commands.js';
 import { flagHelp, flagReader, parseFlags } from './flags.js';
 
@@ -57,13 +57,19 @@ async function runStageCommand(action: ActionName, argv: string[], io: CliIo): P
       workDir: process.cwd(),
       env: io.env,
     });
-    io.log(JSON.stringify(result.outputs, null, 2));
+    printResult(action, result, io);
     return 0;
   } catch (error) {
     // A stage that finished but failed (a rolled-back rollout) still prints what it reached.
-    if (error instanceof StageFailedError) io.log(JSON.stringify(error.result.outputs, null, 2));
+    if (error instanceof StageFailedError) printResult(action, error.result, io);
     throw error;
   }
+}
+
+/** The outputs as JSON; `run` prints the job summary it would write in a workflow first. */
+function printResult(action: ActionName, result: StageResult, io: CliIo): void {
+  if (action === 'pipeline' && result.summary) io.log(result.summary);
+  io.log(JSON.stringify(result.outputs, null, 2));
 }
 
 function allCommands(): Record<string, Command> {

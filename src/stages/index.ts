@@ -7,6 +7,7 @@ import type { RingProgress } from '../rollout/engine-types.js';
 import { runRolloutStage } from './rollout.js';
 import { runRegisterModel } from './register-model.js';
 import { runBuildImage } from './build-image.js';
+import { runPipeline } from '../pipeline/pipeline.js';
 
 export interface StageContext {
   logger: Logger;
@@ -36,6 +37,8 @@ export interface RunInfo {
   runId?: string;
   /** Name of the event that started the run (release, push, workflow_dispatch). */
   eventName?: string;
+  /** The event's payload (GITHUB_EVENT_PATH's JSON): a release's tag, a dispatch's inputs. */
+  event?: unknown;
 }
 
 export interface StageResult {
@@ -58,28 +61,19 @@ export class StageFailedError extends Error {
   }
 }
 
-export class NotImplementedError extends Error {
-  constructor(what: string, issue: number) {
-    super(`${what} is not implemented yet (planned in issue #${issue}); nothing was changed.`);
-    this.name = 'NotImplementedError';
-  }
-}
-
-const PLANNED_IN: Record<ActionName, [string, number]> = {
-  'register-model': ['register-model', 4],
-  'build-image': ['build-image', 5],
-  rollout: ['rollout', 3],
-  pipeline: ['the whole pipeline', 7],
-};
-
 export async function runStage(
   action: ActionName,
-  _inputs: ParsedInputs,
-  _context: StageContext,
+  inputs: ParsedInputs,
+  context: StageContext,
 ): Promise<StageResult> {
-  if (action === 'register-model') return runRegisterModel(_inputs, _context);
-  if (action === 'build-image') return runBuildImage(_inputs, _context);
-  if (action === 'rollout') return runRolloutStage(_inputs, _context);
-  const [what, issue] = PLANNED_IN[action];
-  throw new NotImplementedError(what, issue);
+  switch (action) {
+    case 'register-model':
+      return runRegisterModel(inputs, context);
+    case 'build-image':
+      return runBuildImage(inputs, context);
+    case 'rollout':
+      return runRolloutStage(inputs, context);
+    case 'pipeline':
+      return runPipeline(inputs, context);
+  }
 }
