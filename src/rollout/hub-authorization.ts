@@ -39,7 +39,7 @@ export function parseHubConnectionString(connectionString: string): HubConnectio
   if (fields.has('DeviceId')) {
     throw new Error(
       'the IoT Hub connection string is a device connection string (it has DeviceId): the rollout needs a ' +
-        "hub-level shared access policy with registry read and write, e.g. 'iothubowner' or 'registryReadWrite' " +
+        "hub-level shared access policy with registry read and write and service connect (twin queries), e.g. 'iothubowner' " +
         '(Azure portal: the hub → Shared access policies).',
     );
   }
