@@ -47,7 +47,7 @@ export const INPUTS: readonly InputSpec[] = [
     name: 'release',
     type: 'string',
     description:
-      'Release version (semver, a leading `v` is dropped). Default: derived from the release tag or git ref.',
+      "Release version: semver, a leading `v` is dropped (`v1.4.0` → `1.4.0`). When empty, derived from the published release or pushed tag (`refs/tags/v1.4.0`; `app/v1.4.0` in a monorepo); on the root action a `workflow_dispatch`'s `inputs.release` comes first.",
     actions: ['register-model', 'build-image', 'rollout'],
   },
   // Azure sign-in.
@@ -325,7 +325,7 @@ export const INPUTS: readonly InputSpec[] = [
     choices: ['auto', 'plan', 'start', 'promote', 'rollback', 'status'],
     default: 'auto',
     description:
-      '`auto` starts the release and promotes it ring by ring while gates pass, rolling back on failure; the others do one step.',
+      "`auto` starts the release and promotes it ring by ring while gates pass, rolling back on failure; the others do one step. On the root action, `auto` (the default) lets a `workflow_dispatch`'s `inputs.command` apply: `status`, `promote`, `rollback` and `plan` then run alone, without registering or building; any other value given here wins.",
     actions: ROLLOUT,
   },
   {
@@ -333,7 +333,7 @@ export const INPUTS: readonly InputSpec[] = [
     type: 'string',
     secret: true,
     description:
-      'IoT Hub connection string with registry read/write. Prefer `iothub-host-name` with Entra ID.',
+      'IoT Hub connection string of a hub-level shared access policy with the Registry Read, Registry Write and Service Connect permissions (deployments, and twin queries), e.g. `iothubowner`; never a device connection string. Prefer `iothub-host-name` with Entra ID.',
     actions: ROLLOUT,
   },
   {

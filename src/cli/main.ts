@@ -66,9 +66,15 @@ async function runStageCommand(action: ActionName, argv: string[], io: CliIo): P
   }
 }
 
-/** The outputs as JSON; `run` prints the job summary it would write in a workflow first. */
+/**
+ * The outputs as JSON; `run` prints its report first, as text (the job summary's Markdown is for
+ * workflows). The other stages' reports go to the log, so stdout stays the outputs alone.
+ */
 function printResult(action: ActionName, result: StageResult, io: CliIo): void {
-  if (action === 'pipeline' && result.summary) io.log(result.summary);
+  if (action === 'pipeline') {
+    const report = result.text ?? result.summary;
+    if (report) io.log(report.trimEnd());
+  }
   io.log(JSON.stringify(result.outputs, null, 2));
 }
 

@@ -15,8 +15,14 @@ import { buildImageFromInputs } from '../stages/build-image.js';
 import { StageFailedError, type StageContext, type StageResult } from '../stages/index.js';
 import { runRegisterModel } from '../stages/register-model.js';
 import { runRolloutStage, type RolloutStageDeps } from '../stages/rollout.js';
-import { planPipeline, text } from './preflight.js';
-import { pipelineOutputs, renderPipelineSummary, type PipelineStory } from './pipeline-summary.js';
+import { textInput as text } from '../stages/inputs.js';
+import { planPipeline } from './preflight.js';
+import {
+  pipelineOutputs,
+  renderPipelineSummary,
+  renderPipelineText,
+  type PipelineStory,
+} from './pipeline-summary.js';
 
 /** Collaborators tests replace: the rollout's clock and hub, the image stage's system and clients. */
 export interface PipelineDeps {
@@ -62,7 +68,11 @@ function imageInputs(inputs: ParsedInputs, model: StageResult | undefined): Pars
 }
 
 function result(story: PipelineStory): StageResult {
-  return { outputs: pipelineOutputs(story), summary: renderPipelineSummary(story) };
+  return {
+    outputs: pipelineOutputs(story),
+    summary: renderPipelineSummary(story),
+    text: renderPipelineText(story),
+  };
 }
 
 export async function runPipeline(

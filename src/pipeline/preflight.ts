@@ -2,17 +2,14 @@
 // registration options, the image plan and its files, and the rollout inputs (with a placeholder
 // digest while the image is still to be built). Every problem of every stage comes back together as
 // one InputError, so a run never registers a model and then stops at a typo in the rollout inputs.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// Each stage's problems come from that stage's own check (imageInputProblems,
+// registrationInputProblems, rolloutInputProblems), the one it runs before it writes anything.
 import { InputError, type InputProblem, type ParsedInputs } from '../action/parse-inputs.js';
-import { signInInputs, signInProblems } from '../azure/credential-inputs.js';
-import { planImageBuild } from '../image/build-options.js';
-import { checkRegistration } from '../model/registration-options.js';
-import { rolloutStageInputs } from '../rollout/rollout-inputs.js';
-import { chooseStrategy } from '../image/fast-path/choose-strategy.js';
-import { fileProblems, strategyFacts } from '../stages/build-image.js';
+import { imageInputProblems } from '../stages/build-image.js';
 import type { StageContext } from '../stages/index.js';
-import { registrationOptions } from '../stages/register-model.js';
+import { textInput as text } from '../stages/inputs.js';
+import { registrationInputProblems } from '../stages/register-model.js';
+import { rolloutInputProblems } from '../stages/rollout.js';
 import { resolveTrigger, type Trigger } from './trigger.js';
 
 /** Stands for the digest of an image not built yet, so the rollout's manifest can be checked. */
@@ -26,53 +23,6 @@ export interface PipelinePlan {
   build: boolean;
   /** "registration skipped: no workspace input", for the log and the summary. */
   skipped: string[];
-}
-
-export function text(inputs: ParsedInputs, name: string): string | undefined {
-  const value = inputs[name];
-  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
-}
-
-function registrationProblems(inputs: ParsedInputs, context: StageContext): InputProblem[] {
-  const { problems } = checkRegistration(registrationOptions(inputs, context.run));
-  return [...problems, ...signInProblems(signInInputs(inputs), Boolean(context.getIdToken))];
-}
-
-function imageProblems(inputs: ParsedInputs, context: StageContext): InputProblem[] {
-  const { plan, problems } = planImageBuild(inputs, {
-    run: context.run,
-    now: new Date().toISOString(),
-    inActions: context.run.runId !== undefined,
-  });
-  const files = fileProblems({
-    mode: inputs['build-mode'] === 'merge' ? 'merge' : 'multi-platform',
-    context: text(inputs, 'context') ?? '.',
-    file: text(inputs, 'file'),
-  });
-  const needsAzure = plan ? plan.login.kind === 'entra' || plan.devicePullToken !== undefined : false;
-  // The checks buildImageFromInputs makes before it builds, made here before the registration too.
-  const strategy = plan && files.length === 0 ? chooseStrategy(strategyFacts(plan)) : undefined;
-  return [
-    ...problems,
-    ...files,
-    ...(strategy?.problems ?? []),
-    ...(needsAzure ? signInProblems(signInInputs(inputs), Boolean(context.getIdToken)) : []),
-  ];
-}
-
-function rolloutProblems(inputs: ParsedInputs, context: StageContext): InputProblem[] {
-  try {
-    rolloutStageInputs(inputs, {
-      run: context.run,
-      ...(context.env ? { env: context.env } : {}),
-      mask: context.mask,
-      readFile: (path) => readFileSync(resolve(path), 'utf8'),
-    });
-    return [];
-  } catch (error) {
-    if (error instanceof InputError) return error.problems;
-    throw error;
-  }
 }
 
 /** The same problem found by two stages (a sign-in input) is named once. */
@@ -106,7 +56,7 @@ export function planPipeline(given: ParsedInputs, context: StageContext): Pipeli
     skipped.push(`registration and build skipped: ${trigger.command} is a rollout command`);
   } else {
     register = text(inputs, 'workspace') !== undefined;
-    if (register) problems.push(...registrationProblems(inputs, context));
+    if (register) problems.push(...registrationInputProblems(inputs, context).problems);
     else if (text(inputs, 'model-path'))
       problems.push({
         input: 'workspace',
@@ -117,14 +67,14 @@ export function planPipeline(given: ParsedInputs, context: StageContext): Pipeli
 
     const imageRef = text(inputs, 'image-ref');
     build = !imageRef && (text(inputs, 'registry') ?? text(inputs, 'image')) !== undefined;
-    if (build) problems.push(...imageProblems(inputs, context));
+    if (build) problems.push(...imageInputProblems(inputs, context).problems);
     else
       skipped.push(
         imageRef ? 'build skipped: image-ref given' : 'build skipped: no registry input (and no image-ref)',
       );
   }
   const rolloutCheck = build ? { ...inputs, 'image-ref': PLACEHOLDER_IMAGE_REF } : inputs;
-  problems.push(...rolloutProblems(rolloutCheck, context));
+  problems.push(...rolloutInputProblems(rolloutCheck, context));
 
   // A bad release tag also leaves the stages without a release: the trigger's problem says why.
   const flagged = new Set(trigger.problems.map((p) => p.input));

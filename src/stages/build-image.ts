@@ -18,9 +18,14 @@ import {
   type BuildImageDeps,
   type BuildImageResult,
 } from '../image/build-image.js';
-import { chooseStrategy, type StrategyFacts } from '../image/fast-path/choose-strategy.js';
+import {
+  chooseStrategy,
+  type StrategyDecision,
+  type StrategyFacts,
+} from '../image/fast-path/choose-strategy.js';
 import { machineSystem, type ImageSystem } from '../image/system.js';
 import type { StageContext, StageResult } from './index.js';
+import { textInput as text } from './inputs.js';
 
 /** `https://…` or `git@…`: buildx fetches it; nothing on disk to check or read. */
 const REMOTE_CONTEXT = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
@@ -35,7 +40,7 @@ function kindOf(path: string): 'file' | 'directory' | 'other' | undefined {
 }
 
 /** The context folder and Dockerfile must exist (remote contexts, `https://` or `git@`, are not checked). */
-export function fileProblems(
+function fileProblems(
   plan: Pick<ImagePlan, 'mode' | 'context' | 'file'>,
   cwd = process.cwd(),
 ): InputProblem[] {
@@ -80,7 +85,7 @@ function readText(path: string): string | undefined {
 }
 
 /** What choose-strategy needs from the disk: the model path's kind and place, the Dockerfile's text. */
-export function strategyFacts(plan: ImagePlan, cwd = process.cwd()): StrategyFacts {
+function strategyFacts(plan: ImagePlan, cwd = process.cwd()): StrategyFacts {
   const context = resolve(cwd, plan.context);
   const remoteContext = REMOTE_CONTEXT.test(plan.context);
   const model = plan.modelPath ? resolve(cwd, plan.modelPath) : undefined;
@@ -102,6 +107,47 @@ export function strategyFacts(plan: ImagePlan, cwd = process.cwd()): StrategyFac
   };
 }
 
+/** An image plan whose inputs, context files and build path were checked. */
+export type CheckedImagePlan = ImagePlan & { decision: StrategyDecision };
+
+/** The build signs in to Azure for an ACR login through Entra ID, or to make a device pull token. */
+function signsInToAzure(plan: ImagePlan): boolean {
+  return plan.login.kind === 'entra' || plan.devicePullToken !== undefined;
+}
+
+/**
+ * Every problem of the image's inputs (the plan, the context and Dockerfile on disk, the build path,
+ * the Azure sign-in when the build needs one) and, when there is none, the checked plan: what
+ * buildImageFromInputs checks before it builds, and what the pipeline checks before its first write.
+ */
+export function imageInputProblems(
+  inputs: ParsedInputs,
+  context: Pick<StageContext, 'run' | 'getIdToken'>,
+): { plan?: CheckedImagePlan; problems: InputProblem[] } {
+  const { plan, problems } = planImageBuild(inputs, {
+    run: context.run,
+    now: new Date().toISOString(),
+    inActions: context.run.runId !== undefined,
+  });
+  const files = fileProblems({
+    mode: inputs['build-mode'] === 'merge' ? 'merge' : 'multi-platform',
+    context: text(inputs, 'context') ?? '.',
+    file: text(inputs, 'file'),
+  });
+  const strategy = plan && files.length === 0 ? chooseStrategy(strategyFacts(plan)) : undefined;
+  const all = [
+    ...problems,
+    ...files,
+    ...(strategy?.problems ?? []),
+    ...(plan && signsInToAzure(plan)
+      ? signInProblems(signInInputs(inputs), Boolean(context.getIdToken))
+      : []),
+  ];
+  return all.length || !plan || !strategy
+    ? { problems: all }
+    : { plan: { ...plan, decision: strategy.decision }, problems: [] };
+}
+
 /**
  * The build, with its typed result (device pull credentials included): for the pipeline, which
  * hands the credentials to the rollout in-process. `overrides` replace collaborators in tests.
@@ -112,42 +158,23 @@ export async function buildImageFromInputs(
   system: ImageSystem = machineSystem(),
   overrides: Partial<BuildImageDeps> = {},
 ): Promise<BuildImageResult> {
-  const signIn = signInInputs(inputs);
-  const { plan, problems } = planImageBuild(inputs, {
-    run: context.run,
-    now: new Date().toISOString(),
-    inActions: context.run.runId !== undefined,
-  });
-  const needsAzure = plan ? plan.login.kind === 'entra' || plan.devicePullToken !== undefined : false;
-  const files = fileProblems({
-    mode: inputs['build-mode'] === 'merge' ? 'merge' : 'multi-platform',
-    context: typeof inputs.context === 'string' && inputs.context.trim() ? inputs.context.trim() : '.',
-    file: typeof inputs.file === 'string' && inputs.file.trim() ? inputs.file.trim() : undefined,
-  });
-  const strategy = plan && files.length === 0 ? chooseStrategy(strategyFacts(plan)) : undefined;
-  const all = [
-    ...problems,
-    ...files,
-    ...(strategy?.problems ?? []),
-    ...(needsAzure ? signInProblems(signIn, Boolean(context.getIdToken)) : []),
-  ];
-  if (all.length || !plan || !strategy) throw new InputError(all);
+  const { plan, problems } = imageInputProblems(inputs, context);
+  if (!plan) throw new InputError(problems);
 
+  const signIn = signInInputs(inputs);
+  const needsAzure = signsInToAzure(plan);
   let credential: ReturnType<typeof credentialFromInputs> | undefined;
   const getCredential = () =>
     (credential ??= credentialFromInputs(signIn, { getIdToken: context.getIdToken, logger: context.logger }));
-  return buildImage(
-    { ...plan, decision: strategy.decision },
-    {
-      system,
-      logger: context.logger,
-      mask: context.mask,
-      workDir: context.workDir,
-      credential: needsAzure ? getCredential : undefined,
-      identity: needsAzure ? describeIdentity(signIn, getCredential().kind) : undefined,
-      ...overrides,
-    },
-  );
+  return buildImage(plan, {
+    system,
+    logger: context.logger,
+    mask: context.mask,
+    workDir: context.workDir,
+    credential: needsAzure ? getCredential : undefined,
+    identity: needsAzure ? describeIdentity(signIn, getCredential().kind) : undefined,
+    ...overrides,
+  });
 }
 
 /**

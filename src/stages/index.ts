@@ -45,6 +45,8 @@ export interface StageResult {
   outputs: Record<string, string>;
   /** Markdown for the job summary (never containing secrets). */
   summary?: string;
+  /** The same report as plain text, for a terminal (the CLI); stages without one have none. */
+  text?: string;
 }
 
 /**

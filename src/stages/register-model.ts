@@ -1,7 +1,7 @@
 // The register-model stage: inputs → checked registration options and an Azure credential → the
 // registration → outputs and a job summary. Every input problem (model, workspace and sign-in) is
 // reported at once, before anything touches Azure.
-import { InputError, type ParsedInputs } from '../action/parse-inputs.js';
+import { InputError, type InputProblem, type ParsedInputs } from '../action/parse-inputs.js';
 import {
   credentialFromInputs,
   describeIdentity,
@@ -11,17 +11,14 @@ import {
 import { registerChecked } from '../model/register-model.js';
 import {
   checkRegistration,
+  type CheckedRegistration,
   type ModelType,
   type RegisterModelOptions,
 } from '../model/registration-options.js';
 import { registrationOutputs, registrationSummary } from '../model/summary.js';
 import { parseReleaseVersion, stripVersionPrefix } from '../rollout/release-id.js';
 import type { RunInfo, StageContext, StageResult } from './index.js';
-
-function text(inputs: ParsedInputs, name: string): string | undefined {
-  const value = inputs[name];
-  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
-}
+import { textInput as text } from './inputs.js';
 
 function keyValues(inputs: ParsedInputs, name: string): Record<string, string> {
   const value = inputs[name];
@@ -60,12 +57,25 @@ export function registrationOptions(
   };
 }
 
-export async function runRegisterModel(inputs: ParsedInputs, context: StageContext): Promise<StageResult> {
-  const signIn = signInInputs(inputs);
+/**
+ * Every problem of the registration's inputs (model, workspace, sign-in) and, when there is none,
+ * the checked registration: what runRegisterModel checks before it touches Azure, and what the
+ * pipeline checks before its first write.
+ */
+export function registrationInputProblems(
+  inputs: ParsedInputs,
+  context: Pick<StageContext, 'run' | 'getIdToken'>,
+): { registration?: CheckedRegistration; problems: InputProblem[] } {
   const { registration, problems } = checkRegistration(registrationOptions(inputs, context.run));
-  const allProblems = [...problems, ...signInProblems(signIn, Boolean(context.getIdToken))];
-  if (allProblems.length || !registration) throw new InputError(allProblems);
+  const all = [...problems, ...signInProblems(signInInputs(inputs), Boolean(context.getIdToken))];
+  return all.length || !registration ? { problems: all } : { registration, problems: [] };
+}
 
+export async function runRegisterModel(inputs: ParsedInputs, context: StageContext): Promise<StageResult> {
+  const { registration, problems } = registrationInputProblems(inputs, context);
+  if (!registration) throw new InputError(problems);
+
+  const signIn = signInInputs(inputs);
   const credential = credentialFromInputs(signIn, { getIdToken: context.getIdToken, logger: context.logger });
   const model = await registerChecked(registration, {
     credential,

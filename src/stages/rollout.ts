@@ -5,15 +5,14 @@
 // messages are scrubbed of every secret input and manifest password on the way out.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InputError } from '../action/parse-inputs.js';
+import { InputError, type InputProblem, type ParsedInputs } from '../action/parse-inputs.js';
 import { redactSecrets } from '../azure/redact-secrets.js';
 import { connectHub } from '../rollout/connect.js';
 import { runRollout } from '../rollout/engine.js';
 import type { RingProgress, RolloutClock, RolloutCommand, RolloutResult } from '../rollout/engine-types.js';
 import type { HubClient } from '../rollout/hub-client.js';
 import { renderReportMarkdown, renderReportText, ringsReportJson } from '../rollout/report.js';
-import { rolloutStageInputs } from '../rollout/rollout-inputs.js';
-import type { ParsedInputs } from '../action/parse-inputs.js';
+import { rolloutStageInputs, type RolloutStageInputs } from '../rollout/rollout-inputs.js';
 import { StageFailedError, type StageContext, type StageResult } from './index.js';
 
 export const realClock: RolloutClock = {
@@ -75,6 +74,37 @@ function scrubbed(error: unknown, secrets: readonly string[]): unknown {
   return error;
 }
 
+/** The rollout's inputs checked and read (rings, template and env files from the working folder). */
+export function prepareRolloutInputs(
+  inputs: ParsedInputs,
+  context: Pick<StageContext, 'run' | 'env'>,
+  mask: (secret: string) => void,
+): RolloutStageInputs {
+  return rolloutStageInputs(inputs, {
+    run: context.run,
+    ...(context.env ? { env: context.env } : {}),
+    mask,
+    readFile: (path) => readFileSync(resolve(path), 'utf8'),
+  });
+}
+
+/**
+ * Every problem of the rollout's inputs: what runRolloutStage checks before it contacts the hub, and
+ * what the pipeline checks before its first write.
+ */
+export function rolloutInputProblems(
+  inputs: ParsedInputs,
+  context: Pick<StageContext, 'run' | 'env' | 'mask'>,
+): InputProblem[] {
+  try {
+    prepareRolloutInputs(inputs, context, context.mask);
+    return [];
+  } catch (error) {
+    if (error instanceof InputError) return error.problems;
+    throw error;
+  }
+}
+
 export async function runRolloutStage(
   inputs: ParsedInputs,
   context: StageContext,
@@ -87,12 +117,7 @@ export async function runRolloutStage(
     context.mask(secret);
   };
   try {
-    const prepared = rolloutStageInputs(inputs, {
-      run: context.run,
-      ...(context.env ? { env: context.env } : {}),
-      mask,
-      readFile: (path) => readFileSync(resolve(path), 'utf8'),
-    });
+    const prepared = prepareRolloutInputs(inputs, context, mask);
     prepared.warnings.forEach((warning) => logger.warning(warning));
     const clock = deps.clock ?? realClock;
     const hub =
@@ -109,8 +134,9 @@ export async function runRolloutStage(
       { ...prepared.options, ...(deps.signal ? { signal: deps.signal } : {}) },
       { hub, clock, logger, ...(progress ? { progress } : {}) },
     );
-    const stageResult = { outputs: rolloutOutputs(result), summary: renderReportMarkdown(result) };
-    await logger.group('Rollout report', async () => logger.info(renderReportText(result)));
+    const text = renderReportText(result);
+    const stageResult = { outputs: rolloutOutputs(result), summary: renderReportMarkdown(result), text };
+    await logger.group('Rollout report', async () => logger.info(text));
     if (result.failure) throw new StageFailedError(result.failure, stageResult);
     return stageResult;
   } catch (error) {

@@ -1,5 +1,6 @@
 // `ml-to-iot-edge run` outside Actions: the same pipeline from flags and ML_TO_IOT_EDGE_* variables,
-// printing the job summary as text and then the outputs. A plan, so nothing is written.
+// printing the job summary's story as text (Markdown is for workflows) and then the outputs. A plan,
+// so nothing is written.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { main } from '../../../src/cli/main.js';
 import type { SandboxHub } from '../../../src/sandbox/index.js';
@@ -32,9 +33,17 @@ describe('ml-to-iot-edge run', () => {
     expect(run.stderr).not.toContain('error:');
     expect(run.code).toBe(0);
     expect(hub.counters().writes).toBe(writes);
-    expect(run.stdout).toContain('## ml-to-iot-edge: `vision` release `1.2.0`');
-    expect(run.stdout).toContain('Trigger: manual run');
-    expect(run.stdout).toContain('### Plan for `vision-1_2_0`');
+    const lines = run.stdout.split('\n');
+    expect(lines.slice(0, 6)).toEqual([
+      'ml-to-iot-edge: vision release 1.2.0',
+      'Trigger: manual run',
+      'Lineage: deployment vision-1_2_0',
+      '- registration and build skipped: plan is a rollout command',
+      '',
+      'Plan for vision-1_2_0',
+    ]);
+    // Text for a terminal: the job summary's Markdown stays in the workflow.
+    expect(run.stdout).not.toMatch(/^#|\|---|`/m);
     expect(run.stdout).toContain('"state": "planned"');
     expect(run.stdout).not.toContain(hub.connectionString);
   });
