@@ -1,5 +1,6 @@
 // `npm run build`: one ncc bundle per entrypoint into dist/<entry>/index.js (ESM, since the
-// package is "type": "module"), each with its dependencies' licenses beside it. Type checking is
+// package is "type": "module"), each with its dependencies' licenses beside it; BUILD_OUT_DIR builds
+// elsewhere (the test that checks dist/ is current builds into a temporary folder). Type checking is
 // `npm run lint`'s job (tsc), so a bundle never depends on unrelated files compiling.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -10,10 +11,11 @@ const entries = readdirSync('src/entrypoints')
   .filter((file) => file.endsWith('.ts'))
   .map((file) => basename(file, '.ts'))
   .filter((entry) => only.length === 0 || only.includes(entry));
+const outDir = process.env.BUILD_OUT_DIR || 'dist';
 const ncc = join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 
 for (const entry of entries) {
-  rmSync(join('dist', entry), { recursive: true, force: true });
+  rmSync(join(outDir, entry), { recursive: true, force: true });
   execFileSync(
     process.execPath,
     [
@@ -21,7 +23,7 @@ for (const entry of entries) {
       'build',
       join('src', 'entrypoints', `${entry}.ts`),
       '-o',
-      join('dist', entry),
+      join(outDir, entry),
       '--license',
       'licenses.txt',
       '--quiet',
@@ -30,5 +32,5 @@ for (const entry of entries) {
     ],
     { stdio: 'inherit' },
   );
-  console.log(`built dist/${entry}/index.js`);
+  console.log(`built ${join(outDir, entry, 'index.js')}`);
 }

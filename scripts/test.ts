@@ -2,29 +2,21 @@
 // trusting it through NODE_EXTRA_CA_CERTS — the same way a user trusts a sandbox hub — and with ESM
 // support switched on. Arguments go through to jest (e.g. `npm test -- test/unit`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCertificateAuthority } from '../src/sandbox/tls.js';
 import { closingLine } from './test-counts.js';
+import { ensureTestCa, testCaEnvironment } from './test-ca.js';
+import { clearJournals, scanJournal, scanReport } from './secret-scan.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const caDir = join(root, 'tmp', 'test-ca');
-const certFile = join(caDir, 'ca.pem');
-const keyFile = join(caDir, 'ca-key.pem');
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
-
-if (!existsSync(certFile) || Date.now() - statSync(certFile).mtimeMs > WEEK_MS) {
-  mkdirSync(caDir, { recursive: true });
-  const ca = await createCertificateAuthority('ml-to-iot-edge test CA');
-  writeFileSync(keyFile, ca.key, { mode: 0o600 });
-  writeFileSync(certFile, ca.cert);
-}
-readFileSync(certFile); // fail here, clearly, if it cannot be read
+const ca = await ensureTestCa(root);
 
 const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-const countsFile = join(root, 'tmp', 'test-counts.json');
+// Per run, so that runs in the same checkout at the same time keep to their own counts and journal.
+const countsFile = join(root, 'tmp', `test-counts-${process.pid}.json`);
 rmSync(countsFile, { force: true });
+const journalDir = clearJournals(join(root, 'tmp', 'journal'));
 const result = spawnSync(
   process.execPath,
   ['--experimental-vm-modules', '--no-warnings', jest, ...process.argv.slice(2)],
@@ -33,13 +25,22 @@ const result = spawnSync(
     cwd: root,
     env: {
       ...process.env,
-      NODE_EXTRA_CA_CERTS: certFile,
-      SANDBOX_CA_CERT: certFile,
-      SANDBOX_CA_KEY: keyFile,
+      ...testCaEnvironment(ca),
       TEST_COUNTS_FILE: countsFile,
+      TEST_JOURNAL_DIR: journalDir,
     },
   },
 );
-const closing = closingLine(countsFile, 'tests');
+// The secret scan counts as one more test in the closing line. A run of chosen test files that
+// printed nothing has nothing to scan: said, not counted (the whole suite must always journal).
+const subset = process.argv.length > 2;
+const scanned = scanJournal(journalDir, undefined, root);
+const nothingToScan = subset && scanned.lines === 0 && scanned.findings.length === 0;
+const scan = nothingToScan
+  ? { passed: true, lines: ['secret scan: these test files printed nothing to scan (not counted)'] }
+  : scanReport(scanned);
+console.log(`\n${scan.lines.join('\n')}`);
+const closing = closingLine(countsFile, 'tests', nothingToScan ? [] : [scan.passed]);
 if (closing) console.log(`\n${closing}`);
-process.exit(result.status ?? 1);
+rmSync(countsFile, { force: true });
+process.exit(scan.passed ? (result.status ?? 1) : 1);

@@ -2,13 +2,17 @@
 // Entra-like bearer tokens (JWTs) from an issuer the sandbox is told to trust.
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import iothub from 'azure-iothub';
+import { recordTestSecret } from './journal.js';
 
 export const TEST_TOKEN_ISSUER = 'https://login.sandbox.test/00000000-0000-0000-0000-000000000000/v2.0';
 export const IOT_HUB_AUDIENCE = 'https://iothubs.azure.net';
 
 /** `SharedAccessSignature sr=…&sig=…&skn=…&se=…` exactly as `azure-iothub` builds it. */
 export function sasToken(hostName: string, keyName: string, key: string, expirySeconds: number): string {
-  return iothub.SharedAccessSignature.create(hostName, keyName, key, expirySeconds).toString();
+  const token = iothub.SharedAccessSignature.create(hostName, keyName, key, expirySeconds).toString();
+  const signature = /sig=([^&]+)/.exec(token)?.[1];
+  if (signature) recordTestSecret(decodeURIComponent(signature)); // for the secret scan (test/support/journal.ts)
+  return token;
 }
 
 export function secondsFromNow(seconds: number): number {
@@ -21,7 +25,9 @@ function base64UrlJson(value: object): string {
 
 /** A JWT with the given claims; the signature is a placeholder (the sandbox trusts its issuers). */
 export function jwt(claims: Record<string, unknown>): string {
-  return `${base64UrlJson({ alg: 'RS256', typ: 'JWT' })}.${base64UrlJson(claims)}.c2FuZGJveA`;
+  const token = `${base64UrlJson({ alg: 'RS256', typ: 'JWT' })}.${base64UrlJson(claims)}.c2FuZGJveA`;
+  recordTestSecret(token); // for the secret scan (test/support/journal.ts)
+  return token;
 }
 
 export function hubAccessToken(overrides: Record<string, unknown> = {}): string {
