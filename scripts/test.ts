@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closingLine } from './test-counts.js';
 import { ensureTestCa, testCaEnvironment } from './test-ca.js';
-import { clearJournals, scanJournal, scanReport } from './secret-scan.js';
+import { clearJournals, scanAfterRun } from './secret-scan.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ca = await ensureTestCa(root);
@@ -31,16 +31,10 @@ const result = spawnSync(
     },
   },
 );
-// The secret scan counts as one more test in the closing line. A run of chosen test files that
-// printed nothing has nothing to scan: said, not counted (the whole suite must always journal).
-const subset = process.argv.length > 2;
-const scanned = scanJournal(journalDir, undefined, root);
-const nothingToScan = subset && scanned.lines === 0 && scanned.findings.length === 0;
-const scan = nothingToScan
-  ? { passed: true, lines: ['secret scan: these test files printed nothing to scan (not counted)'] }
-  : scanReport(scanned);
+// The secret scan counts as one more test in the closing line.
+const scan = scanAfterRun(journalDir, root, process.argv.length > 2);
 console.log(`\n${scan.lines.join('\n')}`);
-const closing = closingLine(countsFile, 'tests', nothingToScan ? [] : [scan.passed]);
+const closing = closingLine(countsFile, 'tests', scan.checks);
 if (closing) console.log(`\n${closing}`);
 rmSync(countsFile, { force: true });
 process.exit(scan.passed ? (result.status ?? 1) : 1);

@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { E2E_HOME, engineEnvironment, REPO, startInfra, stopInfra } from './infra-control.js';
 import { closingLine } from '../test-counts.js';
+import { clearJournals, scanAfterRun } from '../secret-scan.js';
 import { ensureTestCa, testCaEnvironment, writeCaBundle } from '../test-ca.js';
 
 let infra: ReturnType<typeof startInfra>;
@@ -26,6 +27,7 @@ const caBundle = writeCaBundle(join(E2E_HOME, 'node-ca-bundle.pem'), [
 ]);
 const countsFile = join(REPO, 'tmp', 'e2e-test-counts.json');
 rmSync(countsFile, { force: true });
+const journalDir = clearJournals(join(REPO, 'tmp', 'journal'));
 const started = Date.now();
 const jest = join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
 const result = spawnSync(
@@ -47,12 +49,16 @@ const result = spawnSync(
       ...engineEnvironment(infra.settings, caBundle),
       ...testCaEnvironment(testCa, caBundle),
       TEST_COUNTS_FILE: countsFile,
+      TEST_JOURNAL_DIR: journalDir,
     },
   },
 );
 stopInfra(infra.startedHere);
 // The last line is the plain closing line CI reads: "<word>: N passed, N failed".
 console.log(`\nend-to-end tier finished in ${Math.round((Date.now() - started) / 1000)} s`);
-const closing = closingLine(countsFile, 'e2e');
+// The e2e tier's lines are scanned for secrets as the other tiers' are (one more check).
+const scan = scanAfterRun(journalDir, REPO, process.argv.length > 2);
+console.log(scan.lines.join('\n'));
+const closing = closingLine(countsFile, 'e2e', scan.checks);
 if (closing) console.log(closing);
-process.exit(result.status ?? 1);
+process.exit(scan.passed ? (result.status ?? 1) : 1);

@@ -11,11 +11,15 @@ import { buildImageFromInputs } from '../../src/stages/build-image.js';
 import type { RunInfo, StageContext } from '../../src/stages/index.js';
 import { readSettings, type E2eSettings } from '../../scripts/e2e/infra-control.js';
 import { REPO_ROOT } from '../support/paths.js';
+import { recordTestSecret } from '../support/journal.js';
 
 export function e2e(): E2eSettings {
   if (!process.env.E2E_ENV)
     throw new Error('E2E_ENV is not set: run the e2e tests through `npm run test:e2e`.');
-  return readSettings();
+  const settings = readSettings();
+  // The registry's password is a secret of the tier: the scan after the run looks for it everywhere.
+  recordTestSecret(settings.registryPassword);
+  return settings;
 }
 
 export const FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'model-project');
