@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseInputs } from '../src/action/parse-inputs.js';
@@ -25,6 +25,7 @@ import type { BuildImageResult } from '../src/image/build-image.js';
 import { buildxBuildArgs } from '../src/image/buildx-args.js';
 import { createRegistryClient, isIndex, type RegistryClient } from '../src/image/registry-client.js';
 import { machineSystem, type ImageSystem } from '../src/image/system.js';
+import { SPAN_PREFIX } from '../src/image/fast-path/timing.js';
 import { consoleLogger } from '../src/logger.js';
 import { buildImageFromInputs } from '../src/stages/build-image.js';
 import {
@@ -86,7 +87,7 @@ async function release(
   repository: string,
   extra: Record<string, string>,
   system: ImageSystem = machineSystem({ ...process.env }),
-): Promise<{ result: BuildImageResult; seconds: number }> {
+): Promise<{ result: BuildImageResult; seconds: number; spans: string[] }> {
   const raw: Record<string, string> = {
     registry: settings.registry,
     image: repository,
@@ -98,15 +99,20 @@ async function release(
     ...extra,
   };
   const inputs = parseInputs('build-image', (name) => raw[name]);
+  // Debug lines are kept only for the fast path's timing spans (see src/image/fast-path/timing.ts).
+  const spans: string[] = [];
   const context = {
-    logger: consoleLogger(() => undefined),
+    logger: consoleLogger((line) => {
+      const at = line.indexOf(SPAN_PREFIX);
+      if (at >= 0) spans.push(line.slice(at + SPAN_PREFIX.length));
+    }, true),
     run: { commit: '0123abcd4567ef890123abcd4567ef8901234567' },
     mask: () => undefined,
     workDir: mkdtempSync(join(tmpdir(), 'bench-work-')),
   };
   const started = process.hrtime.bigint();
   const result = await buildImageFromInputs(inputs, context, system);
-  return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9, spans };
 }
 
 /** The cold rebuild: the same buildx build as the full path, with --no-cache, pushed as `tag`. */
@@ -209,6 +215,31 @@ async function bytesPushed(repository: string, digest: string, offset: number): 
 }
 
 const logSize = () => statSync(settings.registryLog).size;
+
+/**
+ * Every timed run starts from the same quiet point: the previous step's background work (buildkit
+ * exporting its cache, the registry finishing writes and its log) is not billed to the next one.
+ */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
+
+/** CPU time (user + system) the registry process has used so far, in ms; 0 when it cannot be read. */
+function registryCpuMs(): number {
+  const port = settings.registry.split(':')[1];
+  const found = spawnSync('pgrep', ['-f', 'registry serve'], { encoding: 'utf8' }).stdout.split('\n');
+  let total = 0;
+  for (const pid of found.filter(Boolean)) {
+    try {
+      const config = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const serving = readFileSync(config.split('\0').find((a) => a.endsWith('.yml')) ?? '', 'utf8');
+      if (port && !serving.includes(`:${port}`)) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks
+    } catch {
+      // Not on Linux, or the process went away: no figure.
+    }
+  }
+  return total;
+}
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 // Set-up: v1 both ways (the environment image is built here, and the builder's cache filled).
@@ -225,16 +256,24 @@ const compressedModel = writeModel('2');
 process.stderr.write('v2 by the model-layer path…\n');
 let offset = logSize();
 const system = recording();
+await settle();
+const cpuBefore = { self: process.cpuUsage(), registry: registryCpuMs() };
 const fast = await release(repositories.fast, { strategy: 'model-layer', tags: 'v2' }, system);
+const cpu = {
+  self: (({ user, system: sys }) => (user + sys) / 1000)(process.cpuUsage(cpuBefore.self)),
+  registry: registryCpuMs() - cpuBefore.registry,
+};
 const fastPushed = await bytesPushed(repositories.fast, fast.result.digest, offset);
 
 process.stderr.write('v2 by a full rebuild, warm cache…\n');
 offset = logSize();
+await settle();
 const warm = await release(repositories.full, { strategy: 'full', tags: 'v2' });
 const warmPushed = await bytesPushed(repositories.full, warm.result.digest, offset);
 
 process.stderr.write('v2 by a full rebuild, cold cache (--no-cache)…\n');
 offset = logSize();
+await settle();
 const cold = coldRebuild('v2-cold');
 const coldPushed = await bytesPushed(repositories.full, cold.digest, offset);
 
@@ -284,6 +323,13 @@ for (const [name, seconds, pushed, download, size] of rows)
 
 console.log(
   `\ncommands the fast path ran: ${system.commands.length ? system.commands.join('; ') : 'none (no Docker)'}`,
+);
+console.log(
+  `\nwhere the fast path's ${(fast.seconds * 1000).toFixed(0)} ms went (spans from the start of the model-layer release; they overlap):`,
+);
+for (const line of fast.spans) console.log(`  ${line}`);
+console.log(
+  `  CPU meanwhile: this process ${cpu.self.toFixed(0)} ms, the registry ${cpu.registry.toFixed(0)} ms (2 cores shared with whatever else runs: load ${loadavg()[0]!.toFixed(2)})`,
 );
 console.log(
   `compressed model (gzip of its files): ${kib(compressedModel)}; model layer: ${kib(fast.result.fastPath!.layerBytes)}`,

@@ -1,5 +1,6 @@
 // A small OCI distribution API client: reads manifests and blobs, checks push access, and pushes
-// blobs (cross-repository mounts, monolithic and chunked uploads) and manifests, with the registry's
+// blobs (cross-repository mounts, monolithic and chunked uploads, and streamed uploads whose digest
+// is known only at the end, for a layer compressed on its way up) and manifests, with the registry's
 // own authentication: basic, or bearer tokens from the realm its `WWW-Authenticate` challenge names
 // (Docker Hub, ACR, GHCR, distribution's token auth).
 // Built on @azure/core-rest-pipeline for proxies and retries (429/5xx, network errors). Its Node
@@ -9,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   createDefaultHttpClient,
   createHttpHeaders,
@@ -37,6 +38,14 @@ const INDEX_TYPES: readonly string[] = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.docker
 
 /** Blobs up to this size go in one PUT; larger ones in PATCH chunks of this size. */
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+/**
+ * A blob streamed as it is made goes in PATCHes of up to this many bytes, each sent as the bytes
+ * come (chunked transfer encoding) and kept until it is answered, so a retry can send it again.
+ * Every request costs the registry an authentication (bcrypt for htpasswd), so few and large.
+ */
+export const DEFAULT_STREAM_CHUNK_SIZE = 64 * 1024 * 1024;
+/** How far a streamed upload reads its source ahead of the request being sent. */
+const STREAM_READ_AHEAD = 4 * 1024 * 1024;
 /** Tokens are renewed this long before the registry says they expire. */
 const TOKEN_MARGIN_MS = 10_000;
 
@@ -95,6 +104,8 @@ export interface RegistryClientOptions {
   insecureHttp?: boolean;
   /** Upload chunk size and the largest blob sent in a single PUT. Default 16 MiB. */
   chunkSize?: number;
+  /** Most bytes in one PATCH of a streamed upload (uploadBlobStream). Default 64 MiB. */
+  streamChunkSize?: number;
 }
 
 interface Challenge {
@@ -189,8 +200,91 @@ export interface RegistryClient {
   mountBlob(repository: string, digest: string, fromRepository: string): Promise<boolean>;
   /** Uploads a blob: in one PUT up to the chunk size, else in PATCH chunks streamed from the source. */
   uploadBlob(repository: string, digest: string, size: number, source: BlobSource): Promise<void>;
+  /**
+   * Uploads a blob whose bytes are produced while it uploads (a layer compressed on the way): PATCHes
+   * as the bytes come, the rest with the closing PUT, whose `?digest=` is `digest()`, asked once
+   * `chunks` has ended. The registry checks the bytes against that digest, as for any upload.
+   * Returns the bytes sent. (Optional: stand-ins may leave it out; callers then build the blob first.)
+   * `beforeClose` is awaited before the PUT: until then nothing is in the repository, only in an
+   * upload session, which is cancelled when it rejects.
+   */
+  uploadBlobStream?(
+    repository: string,
+    chunks: AsyncIterable<Buffer>,
+    digest: () => string,
+    beforeClose?: Promise<void>,
+  ): Promise<number>;
   /** Stores a manifest under a tag or digest; returns its digest. */
   putManifest(repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<string>;
+}
+
+/** An iterable being read ahead of its consumer (readAhead). */
+export interface ReadAhead extends AsyncIterable<Buffer> {
+  /** Stops reading the source (for a consumer that gives up before it starts). */
+  cancel(): Promise<void>;
+}
+
+/**
+ * Reads `source` from now on, up to `limit` bytes ahead of the consumer, so the producer (a
+ * compressor) keeps working while the consumer waits on a request. Stopping early, or cancel(),
+ * stops reading the source. One consumer only.
+ */
+export function readAhead(source: AsyncIterable<Buffer>, limit: number): ReadAhead {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let stopped = false;
+  let failure: { error: unknown } | undefined;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const wake = (which: 'consumer' | 'producer') => {
+    const resolve = which === 'consumer' ? wakeConsumer : wakeProducer;
+    if (which === 'consumer') wakeConsumer = undefined;
+    else wakeProducer = undefined;
+    resolve?.();
+  };
+  const pump = (async () => {
+    try {
+      for await (const chunk of source) {
+        queue.push(chunk);
+        queued += chunk.length;
+        wake('consumer');
+        while (queued >= limit && !stopped) await new Promise<void>((resolve) => (wakeProducer = resolve));
+        if (stopped) break;
+      }
+    } catch (error) {
+      failure = { error };
+    } finally {
+      ended = true;
+      wake('consumer');
+    }
+  })();
+  const cancel = async () => {
+    stopped = true;
+    wake('producer');
+    await pump;
+  };
+  async function* consume(): AsyncGenerator<Buffer> {
+    try {
+      for (;;) {
+        const chunk = queue.shift();
+        if (chunk) {
+          queued -= chunk.length;
+          wake('producer');
+          yield chunk;
+        } else if (failure) {
+          throw failure.error;
+        } else if (ended) {
+          return;
+        } else {
+          await new Promise<void>((resolve) => (wakeConsumer = resolve));
+        }
+      }
+    } finally {
+      await cancel();
+    }
+  }
+  return { [Symbol.asyncIterator]: consume, cancel };
 }
 
 interface Token {
@@ -206,6 +300,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const base = `${options.insecureHttp ? 'http' : 'https'}://${options.registry}`;
   const registryHost = new URL(base).host;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const streamChunkSize = options.streamChunkSize ?? DEFAULT_STREAM_CHUNK_SIZE;
   // Redirects are followed by hand: a blob redirect to storage must not carry the registry token.
   const pipeline = createPipelineFromOptions({
     redirectOptions: { maxRetries: 0 },
@@ -448,6 +543,77 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     }
   }
 
+  /** One PATCH of bytes `start..` to an upload; returns the upload's next Location. */
+  async function patchChunk(
+    location: string,
+    scopes: readonly string[],
+    start: number,
+    length: number,
+    body: Body,
+    what: string,
+  ): Promise<string> {
+    const end = start + length - 1;
+    const response = await sendTo(
+      'PATCH',
+      location,
+      scopes,
+      {
+        'content-type': 'application/octet-stream',
+        'content-length': String(length),
+        'content-range': `${start}-${end}`,
+      },
+      false,
+      body,
+    );
+    if (response.status === 416)
+      return await fail(response, `${what}: the registry refused the chunk ${start}-${end}`);
+    if (response.status !== 202) return await fail(response, `${what} (chunk ${start}-${end})`);
+    const range = response.headers.get('range')?.replace(/^bytes=/, '');
+    if (range && range !== `0-${end}`)
+      throw new RegistryError(
+        `${what}: after the chunk ${start}-${end} ${options.registry} holds ${range}`,
+        response.status,
+        'BLOB_UPLOAD_INVALID',
+      );
+    return locationOf(response, what);
+  }
+
+  /** The closing PUT of an upload, with the last bytes (if any); checks what the registry stored. */
+  async function closeUpload(
+    location: string,
+    scopes: readonly string[],
+    digest: string,
+    body: Buffer | Body | undefined,
+    length: number,
+    what: string,
+  ): Promise<void> {
+    const response = await sendTo(
+      'PUT',
+      withDigest(location, digest),
+      scopes,
+      length > 0
+        ? { 'content-type': 'application/octet-stream', 'content-length': String(length) }
+        : { 'content-length': '0' },
+      false,
+      length > 0 ? body : undefined,
+    );
+    if (response.status !== 201 && response.status !== 204) return await fail(response, what);
+    const stored = response.headers.get('docker-content-digest');
+    if (stored && stored !== digest)
+      throw new RegistryError(`${what}: the registry stored it as ${stored}`, 201, 'DIGEST_INVALID');
+  }
+
+  /** Starts an upload; returns its Location and the chunk size the registry allows. */
+  async function startUpload(repository: string, preferred: number, what: string) {
+    const started = await send('POST', `/v2/${repository}/blobs/uploads/`, [push(repository)], {
+      'content-length': '0',
+    });
+    if (started.status !== 202) return fail(started, what);
+    // Registries may ask for a larger minimum chunk (OCI distribution spec 1.1).
+    const minimum = Number(started.headers.get('oci-chunk-min-length') ?? 0) || 0;
+    return { location: locationOf(started, what), chunk: Math.max(preferred, minimum) };
+  }
+
   const client: RegistryClient = {
     registry: options.registry,
 
@@ -579,61 +745,111 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const what = `uploading blob ${digest} to ${options.registry}/${repository}`;
       await checkSource(repository, digest, size, source);
       const scopes = [push(repository)];
-      const started = await send('POST', `/v2/${repository}/blobs/uploads/`, scopes, {
-        'content-length': '0',
-      });
-      if (started.status !== 202) return fail(started, what);
-      let location = locationOf(started, what);
+      const upload = await startUpload(repository, chunkSize, what);
+      let location = upload.location;
       try {
-        // Registries may ask for a larger minimum chunk (OCI distribution spec 1.1).
-        const minimum = Number(started.headers.get('oci-chunk-min-length') ?? 0) || 0;
-        const chunk = Math.max(chunkSize, minimum);
-        if (size > chunk) {
-          for (let start = 0; start < size; start += chunk) {
-            const end = Math.min(start + chunk, size) - 1;
-            const response = await sendTo(
-              'PATCH',
+        const monolithic = size <= upload.chunk;
+        if (!monolithic)
+          for (let start = 0; start < size; start += upload.chunk) {
+            const end = Math.min(start + upload.chunk, size) - 1;
+            location = await patchChunk(
               location,
               scopes,
-              {
-                'content-type': 'application/octet-stream',
-                'content-length': String(end - start + 1),
-                'content-range': `${start}-${end}`,
-              },
-              false,
+              start,
+              end - start + 1,
               part(source, start, end),
+              what,
             );
-            if (response.status === 416)
-              return await fail(response, `${what}: the registry refused the chunk ${start}-${end}`);
-            if (response.status !== 202) return await fail(response, `${what} (chunk ${start}-${end})`);
-            const range = response.headers.get('range')?.replace(/^bytes=/, '');
-            if (range && range !== `0-${end}`)
-              throw new RegistryError(
-                `${what}: after the chunk ${start}-${end} ${options.registry} holds ${range}`,
-                response.status,
-                'BLOB_UPLOAD_INVALID',
-              );
-            location = locationOf(response, what);
           }
-        }
-        const monolithic = size <= chunk;
-        const response = await sendTo(
-          'PUT',
-          withDigest(location, digest),
+        await closeUpload(
+          location,
           scopes,
-          monolithic
-            ? { 'content-type': 'application/octet-stream', 'content-length': String(size) }
-            : { 'content-length': '0' },
-          false,
+          digest,
           monolithic ? part(source, 0, size - 1) : undefined,
+          monolithic ? size : 0,
+          what,
         );
-        if (response.status !== 201 && response.status !== 204) return await fail(response, what);
-        const stored = response.headers.get('docker-content-digest');
-        if (stored && stored !== digest)
-          throw new RegistryError(`${what}: the registry stored it as ${stored}`, 201, 'DIGEST_INVALID');
       } catch (error) {
         await cancelUpload(location, repository);
         throw error;
+      }
+    },
+
+    async uploadBlobStream(repository, chunks, digestOf, beforeClose) {
+      const scopes = [push(repository)];
+      let what = `uploading a blob to ${options.registry}/${repository}`;
+      const upload = await startUpload(repository, streamChunkSize, what);
+      let location = upload.location;
+      const source = readAhead(chunks, STREAM_READ_AHEAD)[Symbol.asyncIterator]();
+      let sent = 0;
+      try {
+        for (let first = await source.next(); !first.done;) {
+          // One PATCH: its body streams the bytes as they are produced, up to the chunk size; they are
+          // kept, so the body factory can replay them if the pipeline retries the request.
+          const kept: Buffer[] = [first.value];
+          let keptBytes = first.value.length;
+          let following: IteratorResult<Buffer> | undefined;
+          let failed: { error: unknown } | undefined;
+          const more = async (): Promise<Buffer | undefined> => {
+            if (following || keptBytes >= upload.chunk) return undefined;
+            let next: IteratorResult<Buffer>;
+            try {
+              next = await source.next();
+            } catch (error) {
+              // A body stream that errors leaves the request hanging: end it, then fail below.
+              failed = { error };
+              following = { done: true, value: undefined };
+              return undefined;
+            }
+            if (next.done) {
+              following = next;
+              return undefined;
+            }
+            kept.push(next.value);
+            keptBytes += next.value.length;
+            return next.value;
+          };
+          const body = () =>
+            Readable.from(
+              (async function* () {
+                for (let at = 0; ; at++) {
+                  if (at >= kept.length && !(await more())) return;
+                  yield kept[at]!;
+                }
+              })(),
+            );
+          const response = await sendTo(
+            'PATCH',
+            location,
+            scopes,
+            { 'content-type': 'application/octet-stream' },
+            false,
+            body,
+          );
+          if (failed) throw failed.error;
+          if (response.status !== 202) return await fail(response, `${what} (from byte ${sent})`);
+          const end = sent + keptBytes - 1;
+          const range = response.headers.get('range')?.replace(/^bytes=/, '');
+          if (range && range !== `0-${end}`)
+            throw new RegistryError(
+              `${what}: after ${end + 1} bytes ${options.registry} holds ${range}`,
+              response.status,
+              'BLOB_UPLOAD_INVALID',
+            );
+          location = locationOf(response, what);
+          sent += keptBytes;
+          first = following ?? (await source.next());
+        }
+        const digest = digestOf();
+        what = `uploading blob ${digest} to ${options.registry}/${repository}`;
+        await beforeClose;
+        await closeUpload(location, scopes, digest, undefined, 0, what);
+        return sent;
+      } catch (error) {
+        await cancelUpload(location, repository);
+        throw error;
+      } finally {
+        await source.return?.();
       }
     },
 

@@ -8,8 +8,9 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../logger.js';
-import type { ImageStore } from '../oci/image-store.js';
+import type { ImageStore, StoredManifest } from '../oci/image-store.js';
 import { contextEntries, ignoreMatcher, stageContext, type ContextEntry } from './context-files.js';
+import { noSpan, type Span } from './timing.js';
 
 /** Bumped when what the hash covers changes, so old environment tags are not reused by mistake. */
 const HASH_VERSION = 'ml-to-iot-edge environment v1';
@@ -108,6 +109,8 @@ export interface EnvironmentSource {
   reference: string;
   /** Built by this run (false: an existing image was reused). */
   built: boolean;
+  /** Its top manifest as read while looking for it, so the append does not read it again. */
+  manifest?: StoredManifest;
 }
 
 export interface EnsureEnvironment {
@@ -117,6 +120,7 @@ export interface EnsureEnvironment {
   /** Builds and pushes the staged context as `tag` in the repository (buildx; Docker starts here). */
   build(stagedContext: string, tag: string, hash: string): Promise<void>;
   logger: Logger;
+  span?: Span;
 }
 
 /** The hashed environment image: reused when its tag exists, else built from a staged context. */
@@ -124,14 +128,16 @@ export async function ensureEnvironment(
   options: EnsureEnvironment,
 ): Promise<EnvironmentSource & { hash: EnvironmentHash }> {
   const { logger, inputs } = options;
+  const span = options.span ?? noSpan;
   const started = Date.now();
-  const hash = await hashEnvironment(inputs);
+  const hash = await span('environment hash', hashEnvironment(inputs));
   logger.info(
     `Environment hash ${hash.hash.slice(0, 16)} over ${hash.files} files (${hash.bytes} bytes, model and .git left out) in ${Date.now() - started} ms`,
   );
-  if (await options.store.getManifest(hash.tag)) {
+  const found = await span('environment lookup', options.store.getManifest(hash.tag));
+  if (found) {
     logger.info(`environment image ${hash.tag} reused: no Docker build`);
-    return { store: options.store, reference: hash.tag, built: false, hash };
+    return { store: options.store, reference: hash.tag, built: false, hash, manifest: found };
   }
   logger.info(`environment image ${hash.tag} is not in ${options.store.name}: building it once with buildx`);
   const staged = await stageContext(inputs.context, hash.entries, {
@@ -143,9 +149,10 @@ export async function ensureEnvironment(
   } finally {
     await rm(staged, { recursive: true, force: true });
   }
-  if (!(await options.store.getManifest(hash.tag)))
+  const built = await options.store.getManifest(hash.tag);
+  if (!built)
     throw new Error(
       `the environment image ${hash.tag} is missing from ${options.store.name} right after its build`,
     );
-  return { store: options.store, reference: hash.tag, built: true, hash };
+  return { store: options.store, reference: hash.tag, built: true, hash, manifest: built };
 }

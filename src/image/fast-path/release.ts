@@ -7,14 +7,16 @@ import { relative, resolve, sep } from 'node:path';
 import type { Logger } from '../../logger.js';
 import { dockerfileOf, type ImagePlan } from '../build-options.js';
 import { MODEL_NAME_LABEL, MODEL_VERSION_LABEL } from '../labels.js';
-import { MODEL_HASH_LABEL } from '../oci/append.js';
-import { appendModelLayer } from '../oci/append-model.js';
+import { appendedConfig, MODEL_HASH_LABEL, modelLayerCreatedBy } from '../oci/append.js';
+import { appendModelLayer, readEnvironmentImage, type EnvironmentImage } from '../oci/append-model.js';
 import type { ImageStore } from '../oci/image-store.js';
 import { layoutStore } from '../oci/layout-store.js';
-import { buildModelLayer, removeModelLayer } from '../oci/model-layer.js';
+import { buildModelLayer, removeModelLayer, sendModelLayer, type ModelLayer } from '../oci/model-layer.js';
+import { sha256Digest } from '../registry-client.js';
 import type { StrategyDecision } from './choose-strategy.js';
 import { parseEnvironmentImage, type EnvironmentReference } from './environment-reference.js';
 import { ensureEnvironment, type EnvironmentSource } from './environment.js';
+import { spans, type Span } from './timing.js';
 
 export const ENVIRONMENT_HASH_LABEL = 'ml-to-iot-edge.environment.hash';
 /** Labels that differ from run to run or release to release: left out of a shared environment image. */
@@ -38,6 +40,8 @@ export interface ModelLayerDeps {
   buildEnvironment(stagedContext: string, tag: string, labels: Array<[string, string]>): Promise<void>;
   /** Awaited before the first write (the push-access check, run while the layer is made). */
   beforeWrite?: Promise<void>;
+  /** Timing spans (debug log); made from the logger when not given. */
+  span?: Span;
   cwd?: string;
 }
 
@@ -88,17 +92,19 @@ async function environmentOf(
   plan: ImagePlan,
   decision: ModelLayerDecision,
   deps: ModelLayerDeps,
+  span: Span,
 ): Promise<EnvironmentSource> {
   const { logger } = deps;
   if (plan.environmentImage) {
     const { reference } = parseEnvironmentImage(plan.environmentImage, plan.registry);
     const store = await storeOf(reference!, plan, deps);
-    if (!(await store.getManifest(reference!.reference)))
+    const manifest = await span('environment lookup', store.getManifest(reference!.reference));
+    if (!manifest)
       throw new Error(
         `environment-image ${plan.environmentImage} is not in ${store.name}: give an image that exists, or leave environment-image out to build one from the Dockerfile`,
       );
     logger.info(`environment image ${plan.environmentImage} (given): no Docker build`);
-    return { store, reference: reference!.reference, built: false };
+    return { store, reference: reference!.reference, built: false, manifest };
   }
   const cwd = deps.cwd ?? process.cwd();
   const context = resolve(cwd, plan.context);
@@ -121,40 +127,134 @@ async function environmentOf(
       await deps.buildEnvironment(staged, tag, environmentLabels(plan, hash));
     },
     logger,
+    span,
   });
 }
 
-/** The model-layer release: environment, layer, append. */
+/** Waits for every promise, then throws the first failure: nothing runs on once the caller has an error. */
+async function allSettled<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Writes each platform's new config (see appendedConfig); returns how each got there, by digest. */
+async function writeConfigs(
+  target: ImageStore,
+  image: EnvironmentImage,
+  diffId: string,
+  destination: string,
+  labels: Record<string, string>,
+  deps: ModelLayerDeps,
+): Promise<Map<string, 'present' | 'mounted' | 'uploaded'>> {
+  await deps.beforeWrite;
+  const changes = { layer: { diffId }, createdBy: modelLayerCreatedBy(destination), labels };
+  const configs = new Map<string, Buffer>();
+  for (const platform of image.images.values()) {
+    const bytes = appendedConfig(platform, changes);
+    configs.set(sha256Digest(bytes), bytes);
+  }
+  const written = await allSettled(
+    [...configs].map(([digest, bytes]) =>
+      target.putBlob(digest, bytes.length, async () => ({ kind: 'bytes', bytes })),
+    ),
+  );
+  return new Map([...configs.keys()].map((digest, at) => [digest, written[at]!]));
+}
+
+/**
+ * The model-layer release. Independent work overlaps: the environment hash and lookup, the reads
+ * of its platform manifests and configs, and the layer, which a registry target receives as it is
+ * compressed. Then the append writes configs, manifests and the index.
+ */
 export async function releaseModelLayer(
   plan: ImagePlan,
   decision: ModelLayerDecision,
   deps: ModelLayerDeps,
 ): Promise<ModelLayerResult> {
   const { logger } = deps;
+  const span = deps.span ?? spans(logger);
   const cwd = deps.cwd ?? process.cwd();
-  const target = plan.ociLayout ? layoutStore(resolve(cwd, plan.ociLayout)) : await deps.registryStore();
-  const [layer, environment] = await Promise.all([
-    buildModelLayer({ source: resolve(cwd, plan.modelPath!), destination: decision.destination }),
-    environmentOf(plan, decision, deps),
-  ]);
+  const target = plan.ociLayout
+    ? layoutStore(resolve(cwd, plan.ociLayout))
+    : await span('registry sign-in', deps.registryStore());
+
+  const environment = environmentOf(plan, decision, deps, span);
+  // Read as soon as the environment is found, while the layer is still being made.
+  const environmentImage = environment.then((found) =>
+    span('environment read', readEnvironmentImage(found.store, found.reference, found.manifest)),
+  );
+
+  const options = { source: resolve(cwd, plan.modelPath!), destination: decision.destination };
+  const labelsOf = (diffId: string) => releaseLabels(plan, diffId);
+  const send = target.putBlobStream?.bind(target);
+  let sent = false;
+  let diffIdKnown: (diffId: string) => void = () => undefined;
+  let noDiffId: (error: unknown) => void = () => undefined;
+  const diffId = new Promise<string>((resolve, reject) => {
+    diffIdKnown = resolve;
+    noDiffId = reject;
+  });
+  const made: Promise<ModelLayer | (Omit<ModelLayer, 'content'> & { content?: undefined })> = span(
+    'model layer',
+    send
+      ? sendModelLayer(
+          options,
+          async (chunks, identity) => {
+            // The bytes go to an upload session while the push access is checked; the blob lands in
+            // the repository only after that check (the probe is off the critical path).
+            await span(
+              'model layer upload',
+              send(chunks, () => identity().digest, deps.beforeWrite),
+            );
+            sent = true;
+          },
+          diffIdKnown,
+        )
+      : buildModelLayer(options),
+  );
+  made.catch(noDiffId); // a layer that fails before its archive is hashed never gives one
+  // The configs need only the diff_id: written while the compressed layer's last bytes still go up.
+  const configs = send
+    ? Promise.all([environmentImage, diffId]).then(([image, known]) =>
+        span('configs', writeConfigs(target, image, known, decision.destination, labelsOf(known), deps)),
+      )
+    : Promise.resolve(new Map<string, 'present' | 'mounted' | 'uploaded'>());
+  configs.catch(() => undefined); // settled below, also when the layer fails first
+  const [layer, found, image, configsSent] = await allSettled([
+    made,
+    environment,
+    environmentImage,
+    configs,
+  ] as const).catch(async (error: unknown) => {
+    const built = await made.catch(() => undefined);
+    if (built?.content) await removeModelLayer(built as ModelLayer);
+    throw error;
+  });
   try {
     await deps.beforeWrite;
     logger.info(
       `Model layer ${layer.digest}: ${layer.fileCount} files, ${layer.size} bytes compressed (diff_id ${layer.diffId})`,
     );
     const appended = await logger.group(
-      `Append the model to ${environment.store.name}:${environment.reference} → ${target.name}`,
+      `Append the model to ${found.store.name}:${found.reference} → ${target.name}`,
       () =>
-        appendModelLayer({
-          source: environment.store,
-          sourceReference: environment.reference,
-          target,
-          tags: plan.tags,
-          layer,
-          destination: decision.destination,
-          labels: releaseLabels(plan, layer.diffId),
-          logger,
-        }),
+        span(
+          'append',
+          appendModelLayer({
+            source: found.store,
+            sourceReference: found.reference,
+            target,
+            tags: plan.tags,
+            layer,
+            sent: new Map([...configsSent, ...(sent ? ([[layer.digest, 'uploaded']] as const) : [])]),
+            environment: image,
+            destination: decision.destination,
+            labels: labelsOf(layer.diffId),
+            logger,
+          }),
+        ),
     );
     logger.info(
       `Appended: ${appended.digest} (${appended.platforms.join(', ')}); ${appended.bytesUploaded} bytes uploaded, ${appended.blobsMounted} blobs mounted`,
@@ -165,9 +265,9 @@ export async function releaseModelLayer(
       platforms: appended.platforms,
       target: target.name,
       environment: {
-        name: environment.store.name,
-        reference: environment.reference,
-        built: environment.built,
+        name: found.store.name,
+        reference: found.reference,
+        built: found.built,
       },
       layer: { digest: layer.digest, diffId: layer.diffId, size: layer.size, files: layer.fileCount },
       bytesUploaded: appended.bytesUploaded,
@@ -175,6 +275,6 @@ export async function releaseModelLayer(
       attestationsDropped: appended.attestationsDropped,
     };
   } finally {
-    await removeModelLayer(layer);
+    if (layer.content) await removeModelLayer(layer as ModelLayer);
   }
 }

@@ -13,8 +13,8 @@ import {
   type Descriptor,
   type PlatformImage,
 } from './append.js';
-import type { ImageStore, StoredManifest } from './image-store.js';
-import type { ModelLayer } from './model-layer.js';
+import type { BlobSource, ImageStore, StoredManifest } from './image-store.js';
+import type { LayerIdentity } from './model-layer.js';
 
 export interface AppendModelOptions {
   /** Where the environment image is. */
@@ -24,7 +24,15 @@ export interface AppendModelOptions {
   /** Where the release image goes (may be the same store). */
   target: ImageStore;
   tags: string[];
-  layer: ModelLayer;
+  /** The layer; without `content` it must have been sent to the target already (`layerSent`). */
+  layer: LayerIdentity & { content?: BlobSource };
+  /**
+   * Blobs the caller has written to the target already, and how (the layer sent while it was made,
+   * configs written as soon as its diff_id was known): not written again.
+   */
+  sent?: ReadonlyMap<string, 'present' | 'mounted' | 'uploaded'>;
+  /** The environment image when the caller has read it already (readEnvironmentImage). */
+  environment?: EnvironmentImage;
   /** The model's path in the image, for the history entry. */
   destination: string;
   /** Model name, version, hash and any other labels (see modelLabels). */
@@ -46,6 +54,12 @@ export interface AppendModelResult {
   attestationsDropped: number;
 }
 
+/** The environment image as read: its top manifest and each platform's manifest and config. */
+export interface EnvironmentImage {
+  top: StoredManifest;
+  images: Map<string, PlatformImage>;
+}
+
 export class AppendModelError extends Error {
   constructor(message: string) {
     super(message);
@@ -59,13 +73,21 @@ const NOT_COPIED = /foreign|nondistributable/;
 export async function appendModelLayer(options: AppendModelOptions): Promise<AppendModelResult> {
   const { source, target, layer, logger } = options;
   // The layer does not depend on the environment image, so its upload overlaps the reads.
-  const layerUpload = target.putBlob(layer.digest, layer.size, async () => layer.content);
+  const content = layer.content;
+  const sent = options.sent ?? new Map<string, 'present' | 'mounted' | 'uploaded'>();
+  const layerSent = sent.get(layer.digest);
+  const layerUpload = layerSent
+    ? Promise.resolve(layerSent)
+    : content
+      ? target.putBlob(layer.digest, layer.size, async () => content)
+      : Promise.reject(new AppendModelError(`model layer ${layer.digest} has no content and was not sent`));
   layerUpload.catch(() => undefined); // awaited below; a failure while the reads run is not unhandled
   let top: StoredManifest;
   let plan: AppendPlan;
   try {
-    top = await readEnvironment(source, options.sourceReference);
-    plan = planAppend(top, await readPlatformImages(source, top), {
+    const environment = options.environment ?? (await readEnvironmentImage(source, options.sourceReference));
+    top = environment.top;
+    plan = planAppend(top, environment.images, {
       layer,
       createdBy: modelLayerCreatedBy(options.destination),
       labels: options.labels,
@@ -80,12 +102,16 @@ export async function appendModelLayer(options: AppendModelOptions): Promise<App
   const uploads: Array<Promise<{ how: 'present' | 'mounted' | 'uploaded'; size: number }>> = [
     layerUpload.then((how) => ({ how, size: layer.size })),
   ];
-  const put = (digest: string, size: number, read: () => Promise<Buffer>, from?: ImageStore) =>
+  const put = (digest: string, size: number, read: () => Promise<Buffer>, from?: ImageStore) => {
+    const how = sent.get(digest);
     uploads.push(
-      target
-        .putBlob(digest, size, async () => ({ kind: 'bytes', bytes: await read() }), from)
-        .then((how) => ({ how, size })),
+      how
+        ? Promise.resolve({ how, size })
+        : target
+            .putBlob(digest, size, async () => ({ kind: 'bytes', bytes: await read() }), from)
+            .then((how) => ({ how, size })),
     );
+  };
   for (const config of unique(
     plan.images.map((image) => image.config),
     (config) => config.digest,
@@ -138,10 +164,18 @@ export async function appendModelLayer(options: AppendModelOptions): Promise<App
   };
 }
 
-async function readEnvironment(source: ImageStore, reference: string): Promise<StoredManifest> {
-  const top = await source.getManifest(reference);
+/**
+ * Reads the environment image: its top manifest (unless the caller has it: one round trip less),
+ * then every platform's manifest and config.
+ */
+export async function readEnvironmentImage(
+  source: ImageStore,
+  reference: string,
+  top?: StoredManifest,
+): Promise<EnvironmentImage> {
+  top ??= await source.getManifest(reference);
   if (!top) throw new AppendModelError(`environment image '${reference}' is not in ${source.name}`);
-  return top;
+  return { top, images: await readPlatformImages(source, top) };
 }
 
 /** Each platform's manifest and config, read in parallel (two dependent reads per platform). */

@@ -233,8 +233,24 @@ export function appendToImage(image: PlatformImage, changes: AppendChanges): App
   };
 }
 
+/** What a config needs of the changes: the layer's diff_id, not its digest (known later when streamed). */
+export type ConfigChanges = Omit<AppendChanges, 'layer'> & { layer: Pick<LayerInfo, 'diffId'> };
+
+/**
+ * The new config of one platform image, as appendToImage makes it: it needs only the diff_id, so a
+ * streamed layer's configs can be written before its compressed digest is known.
+ */
+export function appendedConfig(image: PlatformImage, changes: ConfigChanges): Buffer {
+  const layers = parse(image.manifest.bytes, image.manifest.digest).layers;
+  if (!Array.isArray(layers))
+    throw new ImageFormatError(`manifest ${image.manifest.digest} has no config or layers`);
+  if (sha256Digest(image.config) !== configDescriptor(image.manifest).digest)
+    throw new ImageFormatError(`the config given for ${image.manifest.digest} is not the one it names`);
+  return appendToConfig(image.config, changes, layers.length);
+}
+
 /** The config with the layer's diff_id, a history entry (when the config keeps history) and labels. */
-export function appendToConfig(configBytes: Buffer, changes: AppendChanges, manifestLayers: number): Buffer {
+export function appendToConfig(configBytes: Buffer, changes: ConfigChanges, manifestLayers: number): Buffer {
   const config = parse(configBytes, 'the image config');
   const rootfs = config.rootfs as { type?: string; diff_ids?: unknown } | undefined;
   if (!rootfs || !Array.isArray(rootfs.diff_ids))

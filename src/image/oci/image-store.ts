@@ -30,6 +30,17 @@ export interface ImageStore {
     source: () => Promise<BlobSource>,
     from?: ImageStore,
   ): Promise<'present' | 'mounted' | 'uploaded'>;
+  /**
+   * Writes a blob whose digest is known only once its bytes have all been read (a layer compressed
+   * while it uploads); `digest()` is asked then. Returns the bytes written. Stores that cannot
+   * stream leave it out: the caller then makes the blob first and uses putBlob. The blob lands only
+   * once `beforeLanding` has resolved (bytes may go to a private upload session before that).
+   */
+  putBlobStream?(
+    chunks: AsyncIterable<Buffer>,
+    digest: () => string,
+    beforeLanding?: Promise<void>,
+  ): Promise<number>;
   /** Stores a manifest or index under its digest and, when given, a tag. */
   putManifest(manifest: StoredManifest, tag?: string): Promise<void>;
 }

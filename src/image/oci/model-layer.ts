@@ -2,7 +2,8 @@
 // included, fixed times and ownership, 0644/0755 modes) gzip-compressed with fixed settings, so the
 // same model always gives the same layer digest whatever the machine, checkout time or owner.
 // Both digests are computed while the archive streams; large layers go to a temporary file so a big
-// model never has to fit in memory.
+// model never has to fit in memory, or, with sendModelLayer, straight to an upload as they are
+// compressed (the registry needs the digest only when the upload closes).
 import { createHash, randomUUID } from 'node:crypto';
 import {
   createReadStream,
@@ -29,20 +30,33 @@ export interface ModelLayerOptions {
   tempDir?: string;
 }
 
-export interface ModelLayer {
+/** What identifies a layer: known once every byte has been compressed. */
+export interface LayerIdentity {
   /** sha256 of the compressed layer: the blob digest in manifests. */
   digest: string;
   /** sha256 of the uncompressed archive: the diff_id in the image config. */
   diffId: string;
   /** Bytes of the compressed layer. */
   size: number;
-  /** The compressed layer: in memory when small, else a temporary file (see removeModelLayer). */
-  content: BlobSource;
+}
+
+export interface ModelLayerInfo extends LayerIdentity {
   /** Regular files in the layer. */
   fileCount: number;
   /** Bytes of the uncompressed archive. */
   uncompressedSize: number;
 }
+
+export interface ModelLayer extends ModelLayerInfo {
+  /** The compressed layer: in memory when small, else a temporary file (see removeModelLayer). */
+  content: BlobSource;
+}
+
+/**
+ * Takes the compressed layer as it is made (an upload). `identity()` may be called once `chunks`
+ * has been read to its end; a sink that stops early must throw, so the layer is not taken as sent.
+ */
+export type LayerSink = (chunks: AsyncIterable<Buffer>, identity: () => LayerIdentity) => Promise<void>;
 
 /** Archives up to this size are built in memory with full compression; larger ones stream to a file. */
 export const IN_MEMORY_LIMIT = 4 * 1024 * 1024;
@@ -71,22 +85,38 @@ interface PlannedEntry {
   file?: string;
 }
 
-export async function buildModelLayer(options: ModelLayerOptions): Promise<ModelLayer> {
+/** The archive plan of a model: entries with their headers, and what the layer will hold. */
+function planLayer(options: ModelLayerOptions) {
   const entries = planEntries(resolve(options.source), layerPath(options.destination));
   const uncompressedSize =
     entries.reduce((total, planned) => total + tarEntrySize(planned.header, planned.entry.size), 0) +
     TAR_END.length;
   const fileCount = entries.filter((planned) => planned.file !== undefined).length;
-  const small = uncompressedSize <= IN_MEMORY_LIMIT;
+  return { entries, uncompressedSize, fileCount, small: uncompressedSize <= IN_MEMORY_LIMIT };
+}
 
+/**
+ * Archives, compresses and hashes the planned entries into `sink`. The settings depend only on the
+ * archive's size, so a layer sent and one built from the same model are byte for byte the same.
+ */
+async function compress(
+  layer: ReturnType<typeof planLayer>,
+  sink: (chunks: AsyncIterable<Buffer>, identity: () => LayerIdentity) => Promise<void>,
+  onDiffId?: (diffId: string) => void,
+): Promise<LayerIdentity> {
   const tarHash = createHash('sha256');
   const gzipHash = createHash('sha256');
   let size = 0;
+  let identity: LayerIdentity | undefined;
+  let diffId: string | undefined;
+  let finished = false;
   const hashTar = async function* (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
       tarHash.update(chunk);
       yield chunk;
     }
+    diffId = `sha256:${tarHash.digest('hex')}`;
+    onDiffId?.(diffId);
   };
   const hashGzip = async function* (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
@@ -94,35 +124,68 @@ export async function buildModelLayer(options: ModelLayerOptions): Promise<Model
       size += chunk.length;
       yield chunk;
     }
+    finished = true;
   };
-  const gzip = createGzip({ ...(small ? SMALL_GZIP : LARGE_GZIP), chunkSize: GZIP_CHUNK });
-  const stages = [archive(entries), hashTar, gzip, hashGzip] as const;
+  const identityOf = (): LayerIdentity => {
+    if (!finished) throw new ModelLayerError('the model layer was asked for its digest before its end');
+    return (identity ??= { digest: `sha256:${gzipHash.digest('hex')}`, diffId: diffId!, size });
+  };
+  const gzip = createGzip({ ...(layer.small ? SMALL_GZIP : LARGE_GZIP), chunkSize: GZIP_CHUNK });
+  await pipeline(archive(layer.entries), hashTar, gzip, hashGzip, (chunks: AsyncIterable<Buffer>) =>
+    sink(chunks, identityOf),
+  );
+  return identityOf();
+}
 
-  let content: BlobSource;
-  if (small) {
+export async function buildModelLayer(options: ModelLayerOptions): Promise<ModelLayer> {
+  return buildPlanned(planLayer(options), options.tempDir);
+}
+
+async function buildPlanned(layer: ReturnType<typeof planLayer>, tempDir?: string): Promise<ModelLayer> {
+  const { fileCount, uncompressedSize } = layer;
+  if (layer.small) {
     const chunks: Buffer[] = [];
-    await pipeline(...stages, async (source: AsyncIterable<Buffer>) => {
+    const identity = await compress(layer, async (source) => {
       for await (const chunk of source) chunks.push(chunk);
     });
-    content = { kind: 'bytes', bytes: Buffer.concat(chunks) };
-  } else {
-    const path = join(options.tempDir ?? tmpdir(), `ml-to-iot-edge-layer-${randomUUID()}.tar.gz`);
-    try {
-      await pipeline(...stages, createWriteStream(path, { flags: 'wx' }));
-    } catch (error) {
-      await rm(path, { force: true });
-      throw error;
-    }
-    content = { kind: 'file', path };
+    return {
+      ...identity,
+      content: { kind: 'bytes', bytes: Buffer.concat(chunks) },
+      fileCount,
+      uncompressedSize,
+    };
   }
-  return {
-    digest: `sha256:${gzipHash.digest('hex')}`,
-    diffId: `sha256:${tarHash.digest('hex')}`,
-    size,
-    content,
-    fileCount,
-    uncompressedSize,
-  };
+  const path = join(tempDir ?? tmpdir(), `ml-to-iot-edge-layer-${randomUUID()}.tar.gz`);
+  try {
+    const identity = await compress(layer, (source) =>
+      pipeline(source, createWriteStream(path, { flags: 'wx' })),
+    );
+    return { ...identity, content: { kind: 'file', path }, fileCount, uncompressedSize };
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * A large layer goes to `send` as it is compressed: no temporary file, and the upload overlaps the
+ * compression. A small one is built in memory (it returns with `content`), where its digest is known
+ * before any upload, so a store can skip a blob it already has.
+ */
+export async function sendModelLayer(
+  options: ModelLayerOptions,
+  send: LayerSink,
+  /** Told the diff_id as soon as the archive is hashed, before the compression ends. */
+  onDiffId?: (diffId: string) => void,
+): Promise<ModelLayer | (ModelLayerInfo & { content?: undefined })> {
+  const layer = planLayer(options);
+  if (layer.small) {
+    const built = await buildPlanned(layer, options.tempDir);
+    onDiffId?.(built.diffId);
+    return built;
+  }
+  const identity = await compress(layer, send, onDiffId);
+  return { ...identity, fileCount: layer.fileCount, uncompressedSize: layer.uncompressedSize };
 }
 
 /** Deletes the temporary file of a large layer; nothing to do for one in memory. */

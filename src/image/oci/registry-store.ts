@@ -2,7 +2,9 @@
 // Round trips are what a model-only release costs, so the store avoids the ones it can: a blob it
 // has seen referenced by a manifest of the repository, or has put there, is known to be present (a
 // registry refuses a manifest whose blobs it lacks and keeps blobs a manifest references), and a
-// blob in another repository of the same registry is mounted rather than uploaded.
+// blob in another repository of the same registry is mounted rather than uploaded. A small blob with
+// nowhere to mount it from (a new config) is sent without asking first, and a streamed blob (the
+// model layer as it is compressed) needs no question at all.
 import { RegistryError, sha256Digest, type RegistryClient } from '../registry-client.js';
 import type { BlobSource, ImageStore, StoredManifest } from './image-store.js';
 
@@ -11,6 +13,9 @@ export interface RegistryLocation {
   registry: string;
   repository: string;
 }
+
+/** Blobs up to this size are uploaded without asking the registry whether it has them. */
+export const ASK_FIRST_ABOVE = 64 * 1024;
 
 const locations = new WeakMap<ImageStore, RegistryLocation>();
 /** Blobs known present, per client and repository, shared by every store made for them. */
@@ -74,7 +79,11 @@ export function registryStore(client: RegistryClient, repository: string): Image
     const origin = registryLocation(from);
     const sameHost = origin !== undefined && sameRegistry(origin.registry, client.registry);
     let present: boolean;
-    if (sameHost && origin.repository === repository) {
+    if (!from && size <= ASK_FIRST_ABOVE) {
+      // A small blob with nowhere to mount it from (a new config): sending it costs about what asking
+      // would, and asking first costs a round trip more when it is new, as it nearly always is.
+      present = false;
+    } else if (sameHost && origin.repository === repository) {
       // `from` is this repository: known there (to another client's store), or one HEAD.
       present = knownIn(origin.client, repository).has(digest) || (await client.hasBlob(repository, digest));
     } else {
@@ -115,6 +124,14 @@ export function registryStore(client: RegistryClient, repository: string): Image
       pending.set(digest, result);
       return result;
     },
+
+    putBlobStream: client.uploadBlobStream
+      ? async (chunks, digest, beforeLanding) => {
+          const sent = await client.uploadBlobStream!(repository, chunks, digest, beforeLanding);
+          known.add(digest());
+          return sent;
+        }
+      : undefined,
 
     async putManifest(manifest, tag) {
       if (manifest.digest.startsWith('sha256:') && sha256Digest(manifest.bytes) !== manifest.digest)

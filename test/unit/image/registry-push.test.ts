@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   createRegistryClient,
   MEDIA_TYPES,
+  readAhead,
   RegistryError,
   scopeGrants,
   sha256Digest,
@@ -202,6 +203,140 @@ describe('blob uploads', () => {
       `uploading blob ${digest} to ${r.host}/app: the registry refused the chunk 4-7: ${r.host} answered 416 BLOB_UPLOAD_INVALID (range mismatch)`,
     );
     expect(r.count('DELETE', /blobs\/uploads/)).toBe(1);
+  });
+});
+
+/** `bytes` as a producer would yield them, `piece` bytes at a time; `fail` throws after `failAfter` pieces. */
+async function* pieces(bytes: Buffer, piece: number, failAfter = Infinity): AsyncGenerator<Buffer> {
+  let count = 0;
+  for (let at = 0; at < bytes.length; at += piece) {
+    if (count++ >= failAfter) throw new Error('the compressor failed');
+    await new Promise((resolve) => setImmediate(resolve));
+    yield bytes.subarray(at, at + piece);
+  }
+}
+
+describe('streamed uploads (digest known only at the end)', () => {
+  test('one PATCH streams the bytes as they come; the closing PUT carries the digest', async () => {
+    const r = await registry();
+    const client = await signedIn(r);
+    const { bytes, digest } = blob(3 * MiB + 17);
+    let asked = 0;
+    const sent = await client.uploadBlobStream!('app', pieces(bytes, 256 * 1024), () => (asked++, digest));
+    expect(sent).toBe(bytes.length);
+    expect(asked).toBe(1);
+    expect(r.requests.map((q) => q.method)).toEqual(['POST', 'PATCH', 'PUT']);
+    // Streamed: no length or range known up front.
+    expect(r.requests[1]!.headers['content-range']).toBeUndefined();
+    expect(r.blob('app', digest)?.equals(bytes)).toBe(true);
+  });
+
+  test('more than a chunk: several PATCHes to the latest Location, bytes in order', async () => {
+    const r = await registry();
+    const client = await signedIn(r, { streamChunkSize: 100_000 });
+    const { bytes, digest } = blob(250_000);
+    await expect(client.uploadBlobStream!('app', pieces(bytes, 30_000), () => digest)).resolves.toBe(250_000);
+    expect(r.count('PATCH')).toBe(3);
+    expect(r.blob('app', digest)?.equals(bytes)).toBe(true);
+  });
+
+  test('an empty stream: no PATCH, the PUT closes an empty blob', async () => {
+    const r = await registry();
+    const client = await signedIn(r);
+    const empty = sha256Digest(Buffer.alloc(0));
+    await expect(client.uploadBlobStream!('app', pieces(Buffer.alloc(0), 10), () => empty)).resolves.toBe(0);
+    expect(r.requests.map((q) => q.method)).toEqual(['POST', 'PUT']);
+    expect(r.blob('app', empty)?.length).toBe(0);
+  });
+
+  test('a wrong digest at the end: the registry refuses (DIGEST_INVALID), the session is cancelled', async () => {
+    const r = await registry();
+    const client = await signedIn(r);
+    const { bytes } = blob(200_000);
+    const wrong = sha256Digest(Buffer.from('not these bytes'));
+    const error = await failure(client.uploadBlobStream!('app', pieces(bytes, 50_000), () => wrong));
+    expect(error).toMatchObject({ status: 400, code: 'DIGEST_INVALID' });
+    expect(error.message).toContain(`uploading blob ${wrong} to ${r.host}/app`);
+    expect(r.count('DELETE', /blobs\/uploads/)).toBe(1);
+    expect(r.blob('app', wrong)).toBeUndefined();
+  });
+
+  test('the producer fails midway: its error, the session cancelled, nothing stored', async () => {
+    const r = await registry();
+    const client = await signedIn(r);
+    const { bytes, digest } = blob(400_000);
+    await expect(client.uploadBlobStream!('app', pieces(bytes, 50_000, 3), () => digest)).rejects.toThrow(
+      /the compressor failed/,
+    );
+    expect(r.count('PUT')).toBe(0);
+    expect(r.count('DELETE', /blobs\/uploads/)).toBe(1);
+    expect(r.blob('app', digest)).toBeUndefined();
+  });
+
+  test('beforeClose: bytes wait in the session; a rejection cancels it and nothing lands', async () => {
+    const r = await registry();
+    const client = await signedIn(r);
+    const { bytes, digest } = blob(100_000);
+    let allow!: () => void;
+    const allowed = new Promise<void>((resolve) => (allow = resolve));
+    const upload = client.uploadBlobStream!('app', pieces(bytes, 25_000), () => digest, allowed);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(r.requests.map((q) => q.method)).toEqual(['POST', 'PATCH']);
+    allow();
+    await upload;
+    expect(r.blob('app', digest)?.equals(bytes)).toBe(true);
+
+    r.clearLog();
+    const other = blob(1000);
+    const refused = Promise.reject(new Error('may not push'));
+    refused.catch(() => undefined);
+    await expect(
+      client.uploadBlobStream!('app', pieces(other.bytes, 500), () => other.digest, refused),
+    ).rejects.toThrow('may not push');
+    expect(r.requests.map((q) => q.method)).toEqual(['POST', 'PATCH', 'DELETE']);
+    expect(r.blob('app', other.digest)).toBeUndefined();
+  });
+});
+
+describe('readAhead', () => {
+  test('reads ahead of a slow consumer up to its limit, in order', async () => {
+    let produced = 0;
+    async function* source() {
+      for (let i = 0; i < 10; i++) {
+        produced++;
+        yield Buffer.alloc(10, i);
+      }
+    }
+    const ahead = readAhead(source(), 30);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Nothing consumed yet: the producer stopped at the limit (30 bytes, three pieces).
+    expect(produced).toBe(3);
+    const seen: number[] = [];
+    for await (const chunk of ahead) seen.push(chunk[0]!);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  test('a consumer that stops early, or cancel(), stops the source; a source error reaches the consumer', async () => {
+    let closed = 0;
+    async function* endless() {
+      try {
+        for (let i = 0; ; i++) yield Buffer.alloc(4, i);
+      } finally {
+        closed++;
+      }
+    }
+    for await (const chunk of readAhead(endless(), 8)) if (chunk[0] === 2) break;
+    expect(closed).toBe(1);
+    await readAhead(endless(), 8).cancel();
+    expect(closed).toBe(2);
+    const failing = readAhead(pieces(Buffer.alloc(40), 10, 2), 100);
+    const read: Buffer[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of failing) read.push(chunk);
+      })(),
+    ).rejects.toThrow('the compressor failed');
+    expect(read).toHaveLength(2);
   });
 });
 

@@ -3,13 +3,14 @@
 // buildx (builder check, login, build of the staged context) and the model appended; the release
 // image can go to an OCI layout instead; the path and its reason reach the result and the summary.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseInputs } from '../../../../src/action/parse-inputs.js';
 import { imageOutputs, imageSummary, type BuildImageResult } from '../../../../src/image/build-image.js';
 import { hashEnvironment } from '../../../../src/image/fast-path/environment.js';
+import { IN_MEMORY_LIMIT } from '../../../../src/image/oci/model-layer.js';
 import { createRegistryClient } from '../../../../src/image/registry-client.js';
 import { memoryLogger } from '../../../../src/logger.js';
 import { buildImageFromInputs } from '../../../../src/stages/build-image.js';
@@ -189,6 +190,38 @@ describe('the model-layer path', () => {
     ]);
     expect(staged[0]).toBe('serve.sh');
     expect(result.fastPath).toMatchObject({ environmentBuilt: true });
+  });
+
+  test('a large model: compressed straight into the upload (no HEAD, no file), the environment read once, the same image as a layout release', async () => {
+    writeFileSync(join(project, 'model', 'weights.bin'), randomBytes(IN_MEMORY_LIMIT + 50_000));
+    const tag = await environmentTag();
+    seedEnvironment('large', tag);
+    registry.clearLog();
+    const { result, log } = await release(inputs('large'));
+    if (result instanceof Error) throw result;
+    const layer = result.fastPath!.layerDigest;
+    const lines = registry.requests.map((r) => `${r.method} ${r.path}`);
+    expect(lines.filter((line) => line.includes(layer))).toEqual([]); // never asked about: it was sent
+    expect(lines.filter((line) => line === `GET /v2/large/manifests/${tag}`)).toHaveLength(1);
+    expect(registry.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(registry.blob('large', layer)?.length).toBe(result.fastPath!.layerBytes);
+    expect(log.some((line) => line.includes('fast-path span model layer upload'))).toBe(true);
+    // The push-access probe ran, and the layer landed only after it: its PUT comes after the DELETE.
+    const probe = lines.findIndex((line) => line.startsWith('DELETE /v2/large/blobs/uploads/'));
+    const landed = registry.requests.findIndex(
+      (r) =>
+        r.method === 'PUT' &&
+        r.path.startsWith('/v2/large/blobs/uploads/') &&
+        decodeURIComponent(r.query).includes(layer),
+    );
+    expect(probe).toBeGreaterThanOrEqual(0);
+    expect(landed).toBeGreaterThan(probe);
+
+    const layout = mkdtempSync(join(tmpdir(), 'layout-'));
+    const offline = await release(inputs('large', { 'oci-layout': layout }));
+    if (offline.result instanceof Error) throw offline.result;
+    expect(offline.result.fastPath!.layerDigest).toBe(layer);
+    expect(offline.result.digest).toBe(result.digest);
   });
 
   test('oci-layout: the release image goes into a folder, the registry gets no write', async () => {

@@ -3,12 +3,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '../../../../src/logger.js';
-import { MediaTypes, modelLabels, type Descriptor } from '../../../../src/image/oci/append.js';
+import {
+  appendedConfig,
+  MediaTypes,
+  modelLabels,
+  modelLayerCreatedBy,
+  type Descriptor,
+} from '../../../../src/image/oci/append.js';
 import {
   AppendModelError,
   appendModelLayer,
+  readEnvironmentImage,
   type AppendModelResult,
 } from '../../../../src/image/oci/append-model.js';
+import { sha256Digest } from '../../../../src/image/oci/digest.js';
 import type { ImageStore, StoredManifest } from '../../../../src/image/oci/image-store.js';
 import { layoutStore } from '../../../../src/image/oci/layout-store.js';
 import {
@@ -294,6 +302,77 @@ describe('appendModelLayer: round trips', () => {
     // the environment's tag is untouched
     expect((await layout.getManifest('env'))?.digest).toBe(environment.top.digest);
     expect(result.blobsMounted).toBe(0);
+  });
+
+  test('what the caller read and sent already is neither read nor written again', async () => {
+    const layout = freshStore();
+    await writeEnvironment(layout, join(work, 'env-given'), 'oci');
+    const { store, calls } = counting(layout);
+    // As the release does: the top manifest from the environment lookup, the layer sent while made,
+    // and the configs written once the diff_id was known (they need nothing else).
+    const top = await layout.getManifest('env');
+    const environment = await readEnvironmentImage(store, 'env', top);
+    expect(calls.getManifest).toHaveLength(3); // the platform manifests only
+    const changes = { layer, createdBy: modelLayerCreatedBy('/app/model'), labels: LABELS };
+    const sent = new Map<string, 'present' | 'mounted' | 'uploaded'>([[layer.digest, 'uploaded']]);
+    for (const image of environment.images.values()) {
+      const config = appendedConfig(image, changes);
+      await layout.putBlob(sha256Digest(config), config.length, async () => ({
+        kind: 'bytes',
+        bytes: config,
+      }));
+      sent.set(sha256Digest(config), 'uploaded');
+    }
+    await layout.putBlob(layer.digest, layer.size, async () => layer.content);
+    const before = { manifests: calls.getManifest?.length, blobs: calls.getBlob?.length };
+    const result = await appendModelLayer({
+      source: store,
+      sourceReference: 'env',
+      target: store,
+      tags: ['1.0.0'],
+      layer: { digest: layer.digest, diffId: layer.diffId, size: layer.size },
+      sent,
+      environment,
+      destination: '/app/model',
+      labels: LABELS,
+      logger: memoryLogger(),
+    });
+    expect(calls.getManifest).toHaveLength(before.manifests!);
+    expect(calls.getBlob).toHaveLength(before.blobs!);
+    expect(calls.putBlob).toEqual([]); // the configs it planned are the ones sent: same digests
+    expect(calls.putManifest).toEqual([...result.manifests.map((m) => m.digest), '1.0.0']);
+    expect(result.bytesUploaded).toBeGreaterThan(layer.size);
+    // The same release as one made without the shortcuts.
+    const plain = await appendModelLayer({
+      source: layout,
+      sourceReference: 'env',
+      target: freshStore(),
+      tags: [],
+      layer,
+      destination: '/app/model',
+      labels: LABELS,
+      logger: memoryLogger(),
+    });
+    expect(plain.digest).toBe(result.digest);
+  });
+
+  test('a layer without content that was not sent is refused before any write', async () => {
+    const layout = freshStore();
+    await writeEnvironment(layout, join(work, 'env-unsent'), 'oci');
+    const { store, calls } = counting(layout);
+    await expect(
+      appendModelLayer({
+        source: store,
+        sourceReference: 'env',
+        target: store,
+        tags: ['1.0.0'],
+        layer: { digest: layer.digest, diffId: layer.diffId, size: layer.size },
+        destination: '/app/model',
+        labels: LABELS,
+        logger: memoryLogger(),
+      }),
+    ).rejects.toThrow(/has no content and was not sent/);
+    expect(calls.putManifest).toEqual([]);
   });
 
   test('into another store: each environment blob once, even when platforms share it', async () => {

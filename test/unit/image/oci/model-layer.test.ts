@@ -21,6 +21,8 @@ import {
   IN_MEMORY_LIMIT,
   ModelLayerError,
   removeModelLayer,
+  sendModelLayer,
+  type LayerIdentity,
   type ModelLayer,
 } from '../../../../src/image/oci/model-layer.js';
 import { sha256 } from './fixtures.js';
@@ -222,6 +224,72 @@ describe('buildModelLayer: large models', () => {
     await removeModelLayer(layer);
     await removeModelLayer(again);
     expect(existsSync(layer.content.path)).toBe(false);
+  });
+});
+
+describe('sendModelLayer: a large layer goes to the sink as it is compressed', () => {
+  test('the same bytes and digests as buildModelLayer; the diff_id is told before the end', async () => {
+    const root = modelFolder([
+      ['big.bin', randomBytes(IN_MEMORY_LIMIT + 200_000)],
+      ['meta.json', '{"version":"2"}'],
+    ]);
+    const built = await buildModelLayer({ source: root, destination: '/app/model', tempDir: work });
+    const events: string[] = [];
+    const chunks: Buffer[] = [];
+    let identity: LayerIdentity | undefined;
+    const sent = await sendModelLayer(
+      { source: root, destination: '/app/model' },
+      async (source, identityOf) => {
+        // Asked too early, the identity is refused rather than wrong.
+        expect(() => identityOf()).toThrow(ModelLayerError);
+        for await (const chunk of source) {
+          if (chunks.length === 0) events.push('first chunk');
+          chunks.push(chunk);
+        }
+        events.push('end');
+        identity = identityOf();
+      },
+      (diffId) => events.push(`diffId ${diffId}`),
+    );
+    const bytes = Buffer.concat(chunks);
+    if (built.content.kind !== 'file') throw new Error('expected a file');
+    expect(bytes.equals(readFileSync(built.content.path))).toBe(true);
+    expect(sent).toMatchObject({
+      digest: built.digest,
+      diffId: built.diffId,
+      size: built.size,
+      fileCount: 2,
+      uncompressedSize: built.uncompressedSize,
+    });
+    expect(sent.content).toBeUndefined();
+    expect(identity).toEqual({ digest: built.digest, diffId: built.diffId, size: built.size });
+    expect(events).toEqual(['first chunk', `diffId ${built.diffId}`, 'end']);
+    await removeModelLayer(built);
+  });
+
+  test('a small layer is built in memory instead (its digest known before any upload); the sink is not used', async () => {
+    const root = modelFolder(FILES);
+    const diffIds: string[] = [];
+    const layer = await sendModelLayer(
+      { source: root, destination: '/app/model' },
+      async () => {
+        throw new Error('not for a small layer');
+      },
+      (diffId) => diffIds.push(diffId),
+    );
+    const built = await buildModelLayer({ source: root, destination: '/app/model' });
+    expect(layer.content).toEqual(built.content);
+    expect(layer.digest).toBe(built.digest);
+    expect(diffIds).toEqual([built.diffId]);
+  });
+
+  test('a sink that fails fails the layer', async () => {
+    const root = modelFolder([['big.bin', randomBytes(IN_MEMORY_LIMIT + 1)]]);
+    await expect(
+      sendModelLayer({ source: root, destination: '/m' }, async (source) => {
+        for await (const chunk of source) if (chunk.length) throw new Error('registry went away');
+      }),
+    ).rejects.toThrow('registry went away');
   });
 });
 

@@ -10,7 +10,11 @@ import {
   type RegistryClient,
 } from '../../../../src/image/registry-client.js';
 import type { BlobSource, ImageStore } from '../../../../src/image/oci/image-store.js';
-import { registryLocation, registryStore } from '../../../../src/image/oci/registry-store.js';
+import {
+  ASK_FIRST_ABOVE,
+  registryLocation,
+  registryStore,
+} from '../../../../src/image/oci/registry-store.js';
 import {
   startOciRegistry,
   type OciRegistry,
@@ -95,7 +99,7 @@ describe('registry store', () => {
   test('a new blob: one HEAD, then the upload; afterwards present without a request', async () => {
     const { r, client } = await setup();
     const store = registryStore(client, 'app');
-    const bytes = randomBytes(500);
+    const bytes = randomBytes(ASK_FIRST_ABOVE + 1);
     const source = bytesSource(bytes);
     await expect(store.putBlob(sha256Digest(bytes), bytes.length, source)).resolves.toBe('uploaded');
     expect(requestLine(r)).toEqual([
@@ -113,14 +117,52 @@ describe('registry store', () => {
 
   test('a blob already there: one HEAD, nothing read or sent', async () => {
     const { r, client } = await setup();
-    const bytes = randomBytes(100);
+    const bytes = randomBytes(ASK_FIRST_ABOVE + 1);
     r.addBlob('app', bytes);
     const source = bytesSource(bytes);
-    await expect(registryStore(client, 'app').putBlob(sha256Digest(bytes), 100, source)).resolves.toBe(
-      'present',
-    );
+    await expect(
+      registryStore(client, 'app').putBlob(sha256Digest(bytes), bytes.length, source),
+    ).resolves.toBe('present');
     expect(r.requests).toHaveLength(1);
     expect(source).not.toHaveBeenCalled();
+  });
+
+  test('a small blob with nowhere to mount it from (a new config): uploaded without asking first', async () => {
+    const { r, client } = await setup();
+    const bytes = randomBytes(ASK_FIRST_ABOVE);
+    r.addBlob('app', bytes); // even when it is there: sending costs about what asking would
+    const source = bytesSource(bytes);
+    await expect(
+      registryStore(client, 'app').putBlob(sha256Digest(bytes), bytes.length, source),
+    ).resolves.toBe('uploaded');
+    expect(requestLine(r)).toEqual(['POST /v2/app/blobs/uploads/', 'PUT /v2/app/blobs/uploads/x']);
+  });
+
+  test('a streamed blob: one upload session, its digest given at the end; then known present', async () => {
+    const { r, client } = await setup();
+    const store = registryStore(client, 'app');
+    const bytes = randomBytes(300_000);
+    let ended = false;
+    async function* chunks() {
+      for (let at = 0; at < bytes.length; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
+      ended = true;
+    }
+    const digest = () => {
+      expect(ended).toBe(true); // asked only once every byte has been read
+      return sha256Digest(bytes);
+    };
+    await expect(store.putBlobStream!(chunks(), digest)).resolves.toBe(bytes.length);
+    expect(requestLine(r)).toEqual([
+      'POST /v2/app/blobs/uploads/',
+      'PATCH /v2/app/blobs/uploads/x',
+      'PUT /v2/app/blobs/uploads/x',
+    ]);
+    expect(r.blob('app', sha256Digest(bytes))?.equals(bytes)).toBe(true);
+    r.clearLog();
+    await expect(store.putBlob(sha256Digest(bytes), bytes.length, bytesSource(bytes))).resolves.toBe(
+      'present',
+    );
+    expect(r.requests).toHaveLength(0);
   });
 
   test('from another repository of the same registry: mounted in one request', async () => {
