@@ -8,35 +8,20 @@
 // mounted from another repository (the base image's layers) cross no wire and are counted apart.
 // Prints figures; asserts nothing.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseInputs } from '../src/action/parse-inputs.js';
 import type { BuildImageResult } from '../src/image/build-image.js';
-import { createRegistryClient, isIndex, type RegistryClient } from '../src/image/registry-client.js';
+import { createRegistryClient, type RegistryClient } from '../src/image/registry-client.js';
 import { machineSystem } from '../src/image/system.js';
 import { consoleLogger } from '../src/logger.js';
 import { buildImageFromInputs } from '../src/stages/build-image.js';
-import {
-  engineEnvironment,
-  readSettings,
-  REPO,
-  startInfra,
-  stopInfra,
-} from '../scripts/e2e/infra-control.js';
+import { REPO } from '../scripts/e2e/infra-control.js';
+import { benchSettings, imageSizes, registryActivity } from './support/e2e.js';
 
-// The parent starts the infrastructure and runs this script again with the engine and the registry's
-// CA in its environment (Node reads NODE_EXTRA_CA_CERTS only at start-up), then stops what it started.
-if (!process.env.E2E_ENV) {
-  const { settings, startedHere } = startInfra();
-  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, ...engineEnvironment(settings) },
-  });
-  stopInfra(startedHere);
-  process.exit(child.status ?? 1);
-}
-const settings = readSettings();
+// Started here when the infrastructure is not running (see bench/support/e2e.ts).
+const settings = benchSettings();
 
 function sh(args: string[]): string {
   const result = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
@@ -51,44 +36,6 @@ const client: RegistryClient = createRegistryClient({
   registry: settings.registry,
   credentials: { username: settings.registryUser, password: settings.registryPassword },
 });
-
-/** Blob and manifest sizes of everything the image references, from the registry. */
-async function sizes(digest: string): Promise<{ blobs: Map<string, number>; manifests: number }> {
-  const blobs = new Map<string, number>();
-  const index = await client.getManifest(repository, digest);
-  let manifests = index.size;
-  const images = isIndex(index) ? (index.json.manifests ?? []) : [{ digest, size: index.size }];
-  for (const entry of images) {
-    const manifest = entry.digest === digest ? index : await client.getManifest(repository, entry.digest);
-    if (entry.digest !== digest) manifests += manifest.size;
-    for (const descriptor of [manifest.json.config, ...(manifest.json.layers ?? [])])
-      if (descriptor) blobs.set(descriptor.digest, descriptor.size);
-  }
-  return { blobs, manifests };
-}
-
-/** Blob uploads and mounts into the repository the registry logged after `offset`. */
-function registryActivity(offset: number): { uploaded: Set<string>; mounted: Set<string> } {
-  const log = readFileSync(settings.registryLog, 'utf8').slice(offset);
-  const uploaded = new Set<string>();
-  const mounted = new Set<string>();
-  const escaped = repository.replace(/[/.-]/g, (c) => `\\${c}`);
-  for (const match of log.matchAll(
-    new RegExp(
-      `"PUT /v2/${escaped}/blobs/uploads/[^ ?]+\\?[^ ]*digest=(sha256(?:%3A|:)[0-9a-f]{64})[^ ]* HTTP/[0-9.]+" 201`,
-      'g',
-    ),
-  ))
-    uploaded.add(decodeURIComponent(match[1]!));
-  for (const match of log.matchAll(
-    new RegExp(
-      `"POST /v2/${escaped}/blobs/uploads/\\?mount=(sha256:[0-9a-f]{64})[^ ]* HTTP/[0-9.]+" 201`,
-      'g',
-    ),
-  ))
-    mounted.add(match[1]!);
-  return { uploaded, mounted };
-}
 
 interface Figures {
   seconds: number;
@@ -118,10 +65,8 @@ async function measure(tag: string): Promise<{ result: BuildImageResult; figures
     machineSystem({ ...process.env }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  // The access log is written as requests complete; give the last lines a moment.
-  await new Promise((r) => setTimeout(r, 300));
-  const { blobs, manifests } = await sizes(result.digest);
-  const { uploaded, mounted } = registryActivity(offset);
+  const { blobs, manifests } = await imageSizes(client, repository, result.digest);
+  const { uploaded, mounted } = await registryActivity(settings, repository, offset);
   let pushedBytes = manifests;
   for (const digest of uploaded) pushedBytes += blobs.get(digest) ?? 0;
   const imageBytes = [...blobs.values()].reduce((a, b) => a + b, 0) + manifests;

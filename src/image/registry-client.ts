@@ -415,7 +415,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return undefined;
   }
 
-  /** A request with the registry's authentication, answering one challenge. */
+  /**
+   * A request with the registry's authentication, answering one challenge. `path` is a path on the
+   * registry or a URL it handed out (upload Location, redirect): on the registry's host it carries
+   * the authentication, anywhere else (storage behind a redirect) it goes without.
+   */
   async function send(
     method: HttpMethods,
     path: string,
@@ -425,6 +429,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     body?: Body,
   ): Promise<PipelineResponse> {
     const url = path.startsWith('http') ? path : `${base}${path}`;
+    if (new URL(url).host !== registryHost) return raw(method, url, headers, stream, body);
     const known = await authorizationFor(scopes);
     let response = await raw(
       method,
@@ -468,23 +473,6 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return response;
   }
 
-  /**
-   * A request to a URL the registry handed out (upload Location, redirect): with the registry's
-   * authentication on the registry's host, without it anywhere else (storage behind a redirect).
-   */
-  async function sendTo(
-    method: HttpMethods,
-    url: string,
-    scopes: readonly string[],
-    headers: Record<string, string> = {},
-    stream = false,
-    body?: Body,
-  ): Promise<PipelineResponse> {
-    return new URL(url).host === registryHost
-      ? send(method, url, scopes, headers, stream, body)
-      : raw(method, url, headers, stream, body);
-  }
-
   async function fail(response: PipelineResponse, what: string): Promise<never> {
     const body =
       response.bodyAsText ?? (await readAll(response.readableStreamBody as Readable | undefined)).toString();
@@ -525,7 +513,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
   /** Cancels an upload the registry started; best effort, so an abandoned session is not left behind. */
   async function cancelUpload(url: string, repository: string): Promise<void> {
-    await sendTo('DELETE', url, [push(repository)]).catch(() => undefined);
+    await send('DELETE', url, [push(repository)]).catch(() => undefined);
   }
 
   async function checkSource(repository: string, digest: string, size: number, source: BlobSource) {
@@ -553,7 +541,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     what: string,
   ): Promise<string> {
     const end = start + length - 1;
-    const response = await sendTo(
+    const response = await send(
       'PATCH',
       location,
       scopes,
@@ -587,7 +575,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     length: number,
     what: string,
   ): Promise<void> {
-    const response = await sendTo(
+    const response = await send(
       'PUT',
       withDigest(location, digest),
       scopes,
@@ -614,17 +602,17 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return { location: locationOf(started, what), chunk: Math.max(preferred, minimum) };
   }
 
+  /** GET of a manifest or index in any media type this client reads; the body is streamed. */
+  function getManifestResponse(repository: string, reference: string): Promise<PipelineResponse> {
+    const path = `/v2/${repository}/manifests/${reference}`;
+    return send('GET', path, [pull(repository)], { accept: MANIFEST_ACCEPT }, true);
+  }
+
   const client: RegistryClient = {
     registry: options.registry,
 
     async getManifest(repository, reference) {
-      const response = await send(
-        'GET',
-        `/v2/${repository}/manifests/${reference}`,
-        [pull(repository)],
-        { accept: MANIFEST_ACCEPT },
-        true,
-      );
+      const response = await getManifestResponse(repository, reference);
       if (response.status !== 200) return fail(response, `reading ${repository}:${reference}`);
       const bytes = await readAll(response.readableStreamBody as Readable | undefined);
       const json = JSON.parse(bytes.toString('utf8')) as Manifest['json'];
@@ -645,7 +633,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       let response = await send('GET', `/v2/${repository}/blobs/${digest}`, [pull(repository)], {}, true);
       for (let hops = 0; [301, 302, 303, 307, 308].includes(response.status) && hops < 5; hops++) {
         const location = locationOf(response, `reading blob ${digest} of ${repository}`);
-        response = await sendTo('GET', location, [pull(repository)], {}, true);
+        response = await send('GET', location, [pull(repository)], {}, true);
       }
       if (response.status !== 200) return fail(response, `reading blob ${digest} of ${repository}`);
       const bytes = await readAll(response.readableStreamBody as Readable | undefined);
@@ -676,13 +664,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
     async getManifestBytes(repository, reference) {
       const what = `reading ${options.registry}/${repository}@${reference}`;
-      const response = await send(
-        'GET',
-        `/v2/${repository}/manifests/${reference}`,
-        [pull(repository)],
-        { accept: MANIFEST_ACCEPT },
-        true,
-      );
+      const response = await getManifestResponse(repository, reference);
       if (response.status === 404) return undefined;
       if (response.status !== 200) return fail(response, what);
       const bytes = await readAll(response.readableStreamBody as Readable | undefined);
@@ -818,7 +800,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
                 }
               })(),
             );
-          const response = await sendTo(
+          const response = await send(
             'PATCH',
             location,
             scopes,
