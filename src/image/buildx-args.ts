@@ -23,8 +23,6 @@ export interface BuildxBuild {
   provenance: boolean;
   sbom: boolean;
   builder?: string;
-  /** Rebuild every step, ignoring the builder's cache (the cold rebuild of bench:fastpath). */
-  noCache?: boolean;
   /** Where buildx writes the build result (the digest is read from it). */
   metadataFile: string;
   output: BuildOutput;
@@ -44,7 +42,6 @@ export function buildxBuildArgs(build: BuildxBuild): string[] {
   // Explicit both ways: buildx adds a provenance attestation by default, which puts unknown/unknown
   // entries in the index that some consumers do not skip.
   args.push(`--provenance=${build.provenance}`, `--sbom=${build.sbom}`);
-  if (build.noCache) args.push('--no-cache');
   args.push('--metadata-file', build.metadataFile);
   switch (build.output.kind) {
     case 'push':
