@@ -4,10 +4,11 @@
 // and the post step logs docker out.
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loginLedgerPath } from '../../src/image/registry-login.js';
+import { stepEnvironment, stepResults } from '../support/action-runner.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { e2e, fixtureInputs, freshRepository } from './support.js';
 
@@ -37,41 +38,17 @@ beforeAll(() => {
   bundle = join(out, 'index.js');
 }, 120_000);
 
-/** Reads a GITHUB_OUTPUT / GITHUB_STATE file (`name<<delimiter` blocks). */
-function commandFile(path: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
-    if (!heredoc) continue;
-    const body: string[] = [];
-    for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) body.push(lines[i]!);
-    values[heredoc[1]!] = body.join('\n');
-  }
-  return values;
-}
-
 function runnerEnvironment(
   inputs: Record<string, string>,
   runner: string,
   state: Record<string, string> = {},
 ): NodeJS.ProcessEnv {
-  // The runner creates the command files before the step starts.
-  for (const file of ['output', 'state', 'summary'])
-    if (!existsSync(join(runner, file))) writeFileSync(join(runner, file), '');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    GITHUB_OUTPUT: join(runner, 'output'),
-    GITHUB_STATE: join(runner, 'state'),
-    GITHUB_STEP_SUMMARY: join(runner, 'summary'),
-    RUNNER_TEMP: runner,
+  const context = {
     GITHUB_REF: 'refs/tags/v3.0.0',
     GITHUB_SHA: '9f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c',
     GITHUB_REPOSITORY: 'contoso/edge-models',
   };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  for (const [name, value] of Object.entries(state)) env[`STATE_${name}`] = value;
-  return env;
+  return stepEnvironment(runner, inputs, { ...process.env, ...context }, state);
 }
 
 function authsInDockerConfig(): string[] {
@@ -90,7 +67,7 @@ describe('the build-image action bundle', () => {
     });
     expect(main.stdout).not.toMatch(/::error::/);
     expect(main.status).toBe(0);
-    const outputs = commandFile(join(runner, 'output'));
+    const { outputs, state, summary } = stepResults(runner);
     expect(outputs).toMatchObject({
       image: `${e2e().registry}/${inputs.image}`,
       platforms: 'linux/amd64,linux/arm64,linux/arm/v7',
@@ -107,11 +84,8 @@ describe('the build-image action bundle', () => {
       .filter((line) => line.includes(e2e().registryPassword));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((line) => line === `::add-mask::${e2e().registryPassword}`)).toBe(true);
-    expect(JSON.stringify(outputs) + readFileSync(join(runner, 'summary'), 'utf8')).not.toContain(
-      e2e().registryPassword,
-    );
-    expect(readFileSync(join(runner, 'summary'), 'utf8')).toContain(outputs.digest);
-    const state = commandFile(join(runner, 'state'));
+    expect(JSON.stringify(outputs) + summary).not.toContain(e2e().registryPassword);
+    expect(summary).toContain(outputs.digest);
     expect(state).toEqual({ isPost: 'true' });
     expect(authsInDockerConfig()).not.toContain(e2e().registry);
 

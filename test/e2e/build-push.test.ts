@@ -4,7 +4,7 @@
 // digest, and a merge job joining them into one index.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { BuildImageResult } from '../../src/image/build-image.js';
-import { createRegistryClient, isIndex } from '../../src/image/registry-client.js';
+import { isIndex } from '../../src/image/registry-client.js';
 import { readPushedImage } from '../../src/image/verify.js';
 import {
   docker,
@@ -14,6 +14,8 @@ import {
   login,
   MACHINES,
   PLATFORMS,
+  registryClient,
+  runImage,
   runStage,
 } from './support.js';
 
@@ -24,21 +26,6 @@ const RUN = {
   repository: 'contoso/edge-models',
   runUrl: 'https://github.com/contoso/edge-models/actions/runs/77',
 };
-/** Starts the scoring service in the container, scores x=0.7 and prints the model file. */
-const SERVE = [
-  'uname -m',
-  '/app/score.sh & for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do wget -qO- "http://127.0.0.1:8080/cgi-bin/score?x=0.7" 2>/dev/null && break; sleep 0.5; done',
-  'wget -qO- http://127.0.0.1:8080/model/model.json',
-].join('; ');
-
-function registryClient() {
-  const settings = e2e();
-  return createRegistryClient({
-    registry: settings.registry,
-    credentials: { username: settings.registryUser, password: settings.registryPassword },
-  });
-}
-
 describe('a three-platform build of the example model project', () => {
   const repository = freshRepository('model');
   let result: BuildImageResult;
@@ -103,32 +90,16 @@ describe('a three-platform build of the example model project', () => {
   });
 
   test.each(PLATFORMS)('runs on %s: the right machine, and it serves the model', (platform) => {
-    const run = docker([
-      'run',
-      '--rm',
-      '--pull',
-      'always',
-      '--network',
-      'none',
-      '--platform',
-      platform,
-      result.imageRef,
-      'sh',
-      '-c',
-      SERVE,
-    ]);
-    expect(run.stderr).not.toMatch(/exec format error/);
-    expect(run.status).toBe(0);
-    const [machine, score, model] = run.stdout.trim().split('\n');
+    const { machine, score, model } = runImage(result.imageRef, platform);
     expect(machine).toBe(MACHINES[platform]);
-    expect(JSON.parse(score!)).toEqual({
+    expect(score).toEqual({
       model: 'vibration-threshold',
       version: '1',
       arch: MACHINES[platform],
       x: 0.7,
       positive: true,
     });
-    expect(JSON.parse(model!)).toMatchObject({ name: 'vibration-threshold', threshold: 0.5 });
+    expect(model).toMatchObject({ name: 'vibration-threshold', threshold: 0.5 });
   });
 });
 

@@ -9,7 +9,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/action/parse-inputs.js';
 import type { BuildImageResult } from '../../src/image/build-image.js';
-import { createRegistryClient, type RegistryClient } from '../../src/image/registry-client.js';
+import type { RegistryClient } from '../../src/image/registry-client.js';
 import { readPushedImage } from '../../src/image/verify.js';
 import {
   docker,
@@ -21,8 +21,10 @@ import {
   MACHINES,
   PLATFORMS,
   recordingSystem,
+  registryClient,
   registryLogSize,
   registryWrites,
+  runImage,
   runStage,
 } from './support.js';
 
@@ -31,21 +33,6 @@ const RUN = {
   commit: '9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b',
   repository: 'contoso/edge-models',
 };
-/** Scores x=0.7 through the service and prints the model file. */
-const SERVE = [
-  'uname -m',
-  '/app/score.sh & for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do wget -qO- "http://127.0.0.1:8080/cgi-bin/score?x=0.7" 2>/dev/null && break; sleep 0.5; done',
-  'wget -qO- http://127.0.0.1:8080/model/model.json',
-].join('; ');
-
-function registryClient(): RegistryClient {
-  const settings = e2e();
-  return createRegistryClient({
-    registry: settings.registry,
-    credentials: { username: settings.registryUser, password: settings.registryPassword },
-  });
-}
-
 function writeModel(project: string, version: string, threshold: number): void {
   writeFileSync(
     join(project, 'model', 'model.json'),
@@ -163,32 +150,16 @@ describe('model-only releases: append one layer', () => {
 
   const serves = (result: () => BuildImageResult, version: string, threshold: number) =>
     test.each(PLATFORMS)(`runs on %s and serves model version ${version}`, (platform) => {
-      const run = docker([
-        'run',
-        '--rm',
-        '--pull',
-        'always',
-        '--network',
-        'none',
-        '--platform',
-        platform,
-        result().imageRef,
-        'sh',
-        '-c',
-        SERVE,
-      ]);
-      expect(run.stderr).not.toMatch(/exec format error/);
-      expect(run.status).toBe(0);
-      const [machine, score, model] = run.stdout.trim().split('\n');
+      const { machine, score, model } = runImage(result().imageRef, platform);
       expect(machine).toBe(MACHINES[platform]);
-      expect(JSON.parse(score!)).toEqual({
+      expect(score).toEqual({
         model: 'vibration-threshold',
         version,
         arch: MACHINES[platform],
         x: 0.7,
         positive: 0.7 > threshold,
       });
-      expect(JSON.parse(model!)).toEqual({ name: 'vibration-threshold', version, threshold });
+      expect(model).toEqual({ name: 'vibration-threshold', version, threshold });
     });
   serves(() => first.result, '2', 0.9);
   serves(() => third.result, '3', 0.6);

@@ -3,52 +3,31 @@
 // project for three platforms (QEMU for the foreign ones) and pushes it to the TLS registry, then
 // rolls the image out by digest on the sandbox IoT Hub. The runner trusts the registry's CA and the
 // test CA together (scripts/e2e/run-tests.ts).
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
-import type { SandboxAml } from '../../src/sandbox/aml/index.js';
-import type { SandboxHub } from '../../src/sandbox/index.js';
-import { startTestAml } from '../integration/model/support.js';
 import {
   deploymentOnHub,
-  HUB_UNITS,
-  QUICK_RINGS,
   releaseEvent,
+  releaseSandboxes,
   RUN_URL,
   runRootAction,
 } from '../integration/pipeline/support.js';
-import { seedFallback, startRolloutHub } from '../integration/rollout/support.js';
 import { e2e, FIXTURE, fixtureInputs, freshRepository, PLATFORMS } from './support.js';
 
-let hub: SandboxHub;
-let aml: SandboxAml;
-
-beforeAll(async () => {
-  ({ hub } = await startRolloutHub({ devices: 'canary=2,fleet=4', timeScale: 120 }));
-  await seedFallback(hub);
-  aml = await startTestAml();
-});
-
-afterAll(async () => {
-  await hub?.stop();
-  await aml?.stop();
-});
+const sandboxes = releaseSandboxes();
 
 describe('the root action with buildx', () => {
   test('release v2.0.0: model registered, image built for three platforms, rolled out by digest', async () => {
     const repository = freshRepository('pipeline');
     const image = `${e2e().registry}/${repository}`;
-    const inputs = fixtureInputs(repository, {
-      ...aml.inputs(),
-      app: 'vision',
-      'model-path': join(FIXTURE, 'model'),
-      'model-name': 'vision',
-      strategy: 'full',
-      // A registry cache, not the GitHub Actions cache the action defaults to inside a workflow.
-      'cache-from': `type=registry,ref=${image}:buildcache`,
-      'iothub-connection-string': hub.connectionString,
-      rings: QUICK_RINGS,
-      'hub-units': HUB_UNITS,
-    });
+    const inputs = fixtureInputs(
+      repository,
+      sandboxes.inputs(join(FIXTURE, 'model'), {
+        strategy: 'full',
+        // A registry cache, not the GitHub Actions cache the action defaults to inside a workflow.
+        'cache-from': `type=registry,ref=${image}:buildcache`,
+      }),
+    );
     const run = await runRootAction(inputs, releaseEvent('v2.0.0'), {}, 9 * 60_000);
     expect(run.errors).toEqual([]);
     expect(run.status).toBe(0);
@@ -76,7 +55,7 @@ describe('the root action with buildx', () => {
     expect(run.summary).not.toContain(e2e().registryPassword);
     expect(JSON.stringify(outputs)).not.toContain(e2e().registryPassword);
 
-    const deployment = deploymentOnHub(hub, 'vision-2_0_0');
+    const deployment = deploymentOnHub(sandboxes.hub, 'vision-2_0_0');
     expect(deployment.image).toBe(outputs['image-ref']);
     expect(deployment.model).toEqual({ name: 'vision', version: '1', uri: outputs['model-uri'] });
     expect(deployment.state).toMatchObject({ modelVersion: '1', runUrl: RUN_URL, state: 'completed' });

@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseInputs } from '../../src/action/parse-inputs.js';
+import { createRegistryClient, type RegistryClient } from '../../src/image/registry-client.js';
 import { machineSystem, type ImageSystem } from '../../src/image/system.js';
 import { memoryLogger } from '../../src/logger.js';
 import { buildImageFromInputs } from '../../src/stages/build-image.js';
@@ -55,6 +56,47 @@ export function docker(
     env: options.env ?? process.env,
     maxBuffer: 64 * 1024 * 1024,
   });
+}
+
+/** A client of the test registry, logged in as the tier's user. */
+export function registryClient(): RegistryClient {
+  const settings = e2e();
+  return createRegistryClient({
+    registry: settings.registry,
+    credentials: { username: settings.registryUser, password: settings.registryPassword },
+  });
+}
+
+/** Starts the scoring service in the container, scores x=0.7 and prints the model file. */
+const SERVE = [
+  'uname -m',
+  '/app/score.sh & for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do wget -qO- "http://127.0.0.1:8080/cgi-bin/score?x=0.7" 2>/dev/null && break; sleep 0.5; done',
+  'wget -qO- http://127.0.0.1:8080/model/model.json',
+].join('; ');
+
+/**
+ * Pulls `ref` and runs it for `platform` (no network): what `uname -m` says in it, its score of
+ * x=0.7 and the model file it serves. Throws when it does not run (a wrong architecture among them).
+ */
+export function runImage(ref: string, platform: string): { machine: string; score: unknown; model: unknown } {
+  const run = docker([
+    'run',
+    '--rm',
+    '--pull',
+    'always',
+    '--network',
+    'none',
+    '--platform',
+    platform,
+    ref,
+    'sh',
+    '-c',
+    SERVE,
+  ]);
+  if (/exec format error/.test(run.stderr) || run.status !== 0)
+    throw new Error(`docker run ${ref} on ${platform} exited ${run.status}: ${run.stderr}`);
+  const [machine, score, model] = run.stdout.trim().split('\n');
+  return { machine: machine!, score: JSON.parse(score!), model: JSON.parse(model!) };
 }
 
 export function login(registry = e2e().registry): void {

@@ -4,14 +4,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { main } from '../../../src/cli/main.js';
 import type { SandboxHub } from '../../../src/sandbox/index.js';
-import { NEW_IMAGE, seedFallback, startRolloutHub } from '../rollout/support.js';
-import { QUICK_RINGS } from './support.js';
+import { NEW_IMAGE } from '../rollout/support.js';
+import { QUICK_RINGS, startReleaseHub } from './support.js';
 
 let hub: SandboxHub;
 
 beforeAll(async () => {
-  ({ hub } = await startRolloutHub({ devices: 'canary=2,fleet=4', timeScale: 120 }));
-  await seedFallback(hub);
+  ({ hub } = await startReleaseHub());
 });
 
 afterAll(() => hub?.stop());

@@ -4,26 +4,27 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { runRollout } from '../../../src/rollout/engine.js';
 import { parseRings } from '../../../src/rollout/rings.js';
-import { type RolloutHub, rolloutOptions, seedFallback, startRolloutHub } from '../rollout/support.js';
-import { deploymentOnHub, dispatchEvent, HUB_UNITS, QUICK_RINGS, runRootAction } from './support.js';
+import { type RolloutHub, rolloutOptions } from '../rollout/support.js';
+import {
+  deploymentOnHub,
+  dispatchEvent,
+  QUICK_RINGS,
+  rolloutInputs,
+  runRootAction,
+  startReleaseHub,
+} from './support.js';
 
 let env: RolloutHub;
 
 beforeAll(async () => {
-  env = await startRolloutHub({ devices: 'canary=2,fleet=4', timeScale: 120 });
-  await seedFallback(env.hub);
+  env = await startReleaseHub();
   const started = await runRollout('start', rolloutOptions({ rings: parseRings(QUICK_RINGS) }), env.deps);
   expect(started.state).toBe('held');
 });
 
 afterAll(() => env?.hub.stop());
 
-const inputs = () => ({
-  app: 'vision',
-  'iothub-connection-string': env.hub.connectionString,
-  rings: QUICK_RINGS,
-  'hub-units': HUB_UNITS,
-});
+const inputs = () => rolloutInputs(env.hub);
 
 describe('workflow_dispatch', () => {
   test('status writes nothing and prints the lineage of each release', async () => {

@@ -3,58 +3,33 @@
 // in Azurite) and the sandbox IoT Hub. The image is given as `image-ref` (the buildx path is in the
 // e2e tier). Then three bad inputs of three stages, reported together, with nothing written anywhere.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { SandboxAml } from '../../../src/sandbox/aml/index.js';
-import type { SandboxHub } from '../../../src/sandbox/index.js';
 import { expectNoSecrets, sharedAccessKeyOf } from '../rollout-client/secrets.js';
-import { blobNames, modelWorkspace, startTestAml } from '../model/support.js';
-import { NEW_IMAGE, seedFallback, startRolloutHub } from '../rollout/support.js';
+import { blobNames, modelWorkspace } from '../model/support.js';
+import { NEW_IMAGE } from '../rollout/support.js';
 import {
   COMMIT,
   deploymentOnHub,
-  HUB_UNITS,
-  QUICK_RINGS,
   releaseEvent,
+  releaseSandboxes,
   RUN_URL,
   runRootAction,
 } from './support.js';
 
 /** An image whose model module crash-loops on the canary devices. */
 const CRASHING_IMAGE = `registry.local/vision@sha256:${'c'.repeat(64)}`;
-let hub: SandboxHub;
-let aml: SandboxAml;
+const sandboxes = releaseSandboxes({ behaviours: ['canary:crash-loop@vision@sha256:cccc'] });
 let files: ReturnType<typeof modelWorkspace>;
 let modelPath: string;
 
-beforeAll(async () => {
-  ({ hub } = await startRolloutHub({
-    devices: 'canary=2,fleet=4',
-    timeScale: 120,
-    behaviours: ['canary:crash-loop@vision@sha256:cccc'],
-  }));
-  await seedFallback(hub);
-  aml = await startTestAml();
+beforeAll(() => {
   files = modelWorkspace();
   modelPath = files.write({ 'model.onnx': 'weights v1.1.0', 'labels.txt': 'cat\ndog' }, 'model');
 });
 
-afterAll(async () => {
-  await hub?.stop();
-  await aml?.stop();
-  files?.cleanup();
-});
+afterAll(() => files?.cleanup());
 
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...aml.inputs(),
-    app: 'vision',
-    'model-path': modelPath,
-    'model-name': 'vision',
-    'iothub-connection-string': hub.connectionString,
-    'image-ref': NEW_IMAGE,
-    rings: QUICK_RINGS,
-    'hub-units': HUB_UNITS,
-    ...overrides,
-  };
+  return sandboxes.inputs(modelPath, { 'image-ref': NEW_IMAGE, ...overrides });
 }
 
 describe('the root action', () => {
@@ -88,6 +63,7 @@ describe('the root action', () => {
     expect(run.summary).toMatch(/\| 2 \| fleet \| 6 \| 6 \| 6 \| 0 \| 0 \| .* \| ✅ pass \|/);
     expect(run.summary).toContain('build skipped: image-ref given');
     // Secrets reach the runner only in the commands that mask them.
+    const { hub, aml } = sandboxes;
     const secrets = [hub.connectionString, sharedAccessKeyOf(hub.connectionString), aml.clientSecret];
     const logged = `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::'));
     expectNoSecrets([run.summary, JSON.stringify(run.outputs), ...logged], secrets);
@@ -130,6 +106,7 @@ describe('the root action', () => {
   }, 120_000);
 
   test('three bad inputs of three stages: three annotations, nothing written to the hub or the workspace', async () => {
+    const { hub, aml } = sandboxes;
     const hubBefore = hub.counters();
     const amlBefore = aml.counters();
     const blobsBefore = await blobNames(aml);

@@ -2,14 +2,19 @@
 // inputs in INPUT_* variables, a fake GITHUB_* context with an event payload file, and the outputs
 // and job summary read back from the GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files. The child is spawned
 // asynchronously: the sandboxes it talks to run in this (the test's) process.
+import { afterAll, beforeAll } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeLabels } from '../../../src/rollout/state-labels.js';
 import type { RolloutState } from '../../../src/rollout/state-labels.js';
-import type { SandboxHub } from '../../../src/sandbox/index.js';
+import type { SandboxAml } from '../../../src/sandbox/aml/index.js';
+import type { SandboxHub, SandboxHubOptions } from '../../../src/sandbox/index.js';
+import { stepEnvironment, stepResults } from '../../support/action-runner.js';
 import { REPO_ROOT } from '../../support/paths.js';
+import { startTestAml } from '../model/support.js';
+import { type RolloutHub, seedFallback, startRolloutHub } from '../rollout/support.js';
 
 export const COMMIT = '7d1e5c3b2a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d';
 export const REPOSITORY = 'acme/vision';
@@ -30,6 +35,73 @@ rings:
  */
 export const HUB_UNITS = '4';
 
+/** The hub a release rolls out on: canary=2 and fleet=4 at 120× time, the fallback deployed. */
+export async function startReleaseHub(options: SandboxHubOptions = {}): Promise<RolloutHub> {
+  const env = await startRolloutHub({ devices: 'canary=2,fleet=4', timeScale: 120, ...options });
+  try {
+    await seedFallback(env.hub);
+  } catch (error) {
+    await env.hub.stop();
+    throw error;
+  }
+  return env;
+}
+
+/** The root action's inputs for app `vision` on `hub` over QUICK_RINGS. */
+export function rolloutInputs(hub: SandboxHub): Record<string, string> {
+  return {
+    app: 'vision',
+    'iothub-connection-string': hub.connectionString,
+    rings: QUICK_RINGS,
+    'hub-units': HUB_UNITS,
+  };
+}
+
+export interface ReleaseSandboxes {
+  readonly hub: SandboxHub;
+  readonly aml: SandboxAml;
+  /** The root action's inputs for a release of model `vision` from `modelPath`, then `extra`. */
+  inputs(modelPath: string, extra?: Record<string, string>): Record<string, string>;
+}
+
+/**
+ * What the root action talks to on a release: that hub and the Azure ML workspace, started in
+ * beforeAll and stopped in afterAll (read them in hooks and tests only).
+ */
+export function releaseSandboxes(options: SandboxHubOptions = {}): ReleaseSandboxes {
+  let hub: SandboxHub | undefined;
+  let aml: SandboxAml | undefined;
+  beforeAll(async () => {
+    ({ hub } = await startReleaseHub(options));
+    aml = await startTestAml();
+  });
+  afterAll(async () => {
+    await hub?.stop();
+    await aml?.stop();
+  });
+  const started = <T>(sandbox: T | undefined): T => {
+    if (!sandbox) throw new Error('the release sandboxes start in beforeAll');
+    return sandbox;
+  };
+  return {
+    get hub() {
+      return started(hub);
+    },
+    get aml() {
+      return started(aml);
+    },
+    inputs(modelPath, extra = {}) {
+      return {
+        ...started(aml).inputs(),
+        ...rolloutInputs(started(hub)),
+        'model-path': modelPath,
+        'model-name': 'vision',
+        ...extra,
+      };
+    },
+  };
+}
+
 export interface GitHubEvent {
   name: string;
   payload: unknown;
@@ -47,20 +119,6 @@ export const dispatchEvent = (inputs: Record<string, string>): GitHubEvent => ({
   payload: { inputs, ref: 'refs/heads/main' },
   ref: 'refs/heads/main',
 });
-
-/** Reads a GITHUB_OUTPUT file (`name<<delimiter` blocks). */
-export function commandFile(path: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
-    if (!heredoc) continue;
-    const body: string[] = [];
-    for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) body.push(lines[i]!);
-    values[heredoc[1]!] = body.join('\n');
-  }
-  return values;
-}
 
 export interface ActionRun {
   status: number | null;
@@ -84,32 +142,20 @@ export async function runRootAction(
   timeoutMs = 110_000,
 ): Promise<ActionRun> {
   const runner = mkdtempSync(join(tmpdir(), 'pipeline-runner-'));
-  const files = {
-    output: join(runner, 'output'),
-    summary: join(runner, 'summary'),
-    state: join(runner, 'state'),
-    event: join(runner, 'event.json'),
-  };
-  for (const file of [files.output, files.summary, files.state]) writeFileSync(file, '');
-  writeFileSync(files.event, JSON.stringify(event.payload));
-  const env: NodeJS.ProcessEnv = {
+  const eventFile = join(runner, 'event.json');
+  writeFileSync(eventFile, JSON.stringify(event.payload));
+  const env = stepEnvironment(runner, inputs, {
     ...process.env,
     GITHUB_ACTIONS: 'true',
     GITHUB_EVENT_NAME: event.name,
-    GITHUB_EVENT_PATH: files.event,
+    GITHUB_EVENT_PATH: eventFile,
     GITHUB_REF: event.ref,
     GITHUB_SHA: COMMIT,
     GITHUB_REPOSITORY: REPOSITORY,
     GITHUB_RUN_ID: RUN_ID,
     GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_STATE: files.state,
-    RUNNER_TEMP: runner,
     ...extraEnv,
-  };
-  for (const name of Object.keys(env)) if (name.startsWith('INPUT_')) delete env[name];
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
+  });
 
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', join('src', 'entrypoints', 'pipeline.ts')], {
@@ -128,12 +174,13 @@ export async function runRootAction(
     child.on('close', (code) => resolve(code));
   }).finally(() => clearTimeout(timer));
   if (process.env.PIPELINE_TEST_LOG) writeFileSync(process.env.PIPELINE_TEST_LOG, `${stdout}\n${stderr}`);
+  const { outputs, summary } = stepResults(runner);
   return {
     status,
     stdout,
     stderr,
-    outputs: commandFile(files.output),
-    summary: readFileSync(files.summary, 'utf8'),
+    outputs,
+    summary,
     errors: stdout.split('\n').filter((line) => line.startsWith('::error title=')),
     durationMs: Date.now() - started,
   };
