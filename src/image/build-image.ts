@@ -372,7 +372,7 @@ async function modelLayerBuild(
         ...plan,
         context: staged,
         // The staged context has the Dockerfile too, but a `file` outside the context is read from where it is.
-        file: dockerfileOf(plan),
+        file: dockerfileOf(plan, process.cwd()),
         cacheFrom,
         cacheTo,
         labels,

@@ -5,6 +5,7 @@ import type { InputProblem, ParsedInputs } from '../action/parse-inputs.js';
 import { PUBLIC_ARM_ENDPOINT } from '../azure/arm-client.js';
 import { appSlug } from '../rollout/release-id.js';
 import type { RunInfo } from '../stages/index.js';
+import { DEFAULT_DOCKERFILE } from './buildx-args.js';
 import { DEFAULT_PLATFORMS, parsePlatform, platformSlug } from './platforms.js';
 import {
   acrName,
@@ -80,9 +81,9 @@ export interface ImagePlan {
   ociLayout?: string;
 }
 
-/** The Dockerfile: `file` (relative to the workspace), else `Dockerfile` in the context. */
-export function dockerfileOf(plan: Pick<ImagePlan, 'context' | 'file'>, cwd = process.cwd()): string {
-  return plan.file ? resolve(cwd, plan.file) : resolve(cwd, plan.context, 'Dockerfile');
+/** The Dockerfile: `file` (relative to `cwd`, the workspace), else `Dockerfile` in the context. */
+export function dockerfileOf(plan: Pick<ImagePlan, 'context' | 'file'>, cwd: string): string {
+  return plan.file ? resolve(cwd, plan.file) : resolve(cwd, plan.context, DEFAULT_DOCKERFILE);
 }
 
 function text(inputs: ParsedInputs, name: string): string | undefined {

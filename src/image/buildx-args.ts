@@ -1,6 +1,13 @@
 // The argument lists of `docker buildx build` and `docker buildx imagetools create`, built from a
 // checked plan with no I/O, so a table of tests can hold every input combination to its argv.
 
+/**
+ * The Dockerfile buildx reads when `file` is not given. Kept out of the module that joins it to a
+ * path: ncc reads `resolve(<unknown>, 'Dockerfile')` as an asset pattern and would copy every
+ * Dockerfile below the build folder into dist/.
+ */
+export const DEFAULT_DOCKERFILE = 'Dockerfile';
+
 export type BuildOutput =
   /** Push the image (or index) under its tags. */
   | { kind: 'push' }

@@ -40,10 +40,7 @@ function kindOf(path: string): 'file' | 'directory' | 'other' | undefined {
 }
 
 /** The context folder and Dockerfile must exist (remote contexts, `https://` or `git@`, are not checked). */
-function fileProblems(
-  plan: Pick<ImagePlan, 'mode' | 'context' | 'file'>,
-  cwd = process.cwd(),
-): InputProblem[] {
+function fileProblems(plan: Pick<ImagePlan, 'mode' | 'context' | 'file'>, cwd: string): InputProblem[] {
   if (plan.mode === 'merge') return [];
   const problems: InputProblem[] = [];
   const remote = REMOTE_CONTEXT.test(plan.context);
@@ -61,7 +58,7 @@ function fileProblems(
   }
   // Without a `file`, the Dockerfile is looked for only in a context that exists (one problem, not two).
   if (plan.file || contextKind === 'directory') {
-    const file = resolve(cwd, plan.file ?? resolve(cwd, plan.context, 'Dockerfile'));
+    const file = dockerfileOf(plan, cwd);
     const kind = kindOf(file);
     if (kind !== 'file')
       problems.push({
@@ -85,7 +82,7 @@ function readText(path: string): string | undefined {
 }
 
 /** What choose-strategy needs from the disk: the model path's kind and place, the Dockerfile's text. */
-function strategyFacts(plan: ImagePlan, cwd = process.cwd()): StrategyFacts {
+function strategyFacts(plan: ImagePlan, cwd: string): StrategyFacts {
   const context = resolve(cwd, plan.context);
   const remoteContext = REMOTE_CONTEXT.test(plan.context);
   const model = plan.modelPath ? resolve(cwd, plan.modelPath) : undefined;
@@ -129,12 +126,16 @@ export function imageInputProblems(
     now: new Date().toISOString(),
     inActions: context.run.runId !== undefined,
   });
-  const files = fileProblems({
-    mode: inputs['build-mode'] === 'merge' ? 'merge' : 'multi-platform',
-    context: text(inputs, 'context') ?? '.',
-    file: text(inputs, 'file'),
-  });
-  const strategy = plan && files.length === 0 ? chooseStrategy(strategyFacts(plan)) : undefined;
+  const cwd = process.cwd();
+  const files = fileProblems(
+    {
+      mode: inputs['build-mode'] === 'merge' ? 'merge' : 'multi-platform',
+      context: text(inputs, 'context') ?? '.',
+      file: text(inputs, 'file'),
+    },
+    cwd,
+  );
+  const strategy = plan && files.length === 0 ? chooseStrategy(strategyFacts(plan, cwd)) : undefined;
   const all = [
     ...problems,
     ...files,

@@ -122,6 +122,15 @@ describe('dist bundles', () => {
     for (const entry of ENTRIES) expect(existsSync(join(DIST, entry, 'index.js'))).toBe(true);
   });
 
+  // ncc copies files that code seems to read by a computed path (e.g. every Dockerfile under the
+  // build folder, the e2e engine's snapshots included): a bundle holds its code and licenses only.
+  test.each(ENTRIES)('dist/%s holds no copied assets', (entry) => {
+    const stray = filesUnder(join(DIST, entry)).filter(
+      (file) => !/^(\d+\.)?index\.js$|^licenses\.txt$|^package\.json$|^xdg-open$/.test(file),
+    );
+    expect(stray).toEqual([]);
+  });
+
   const actions = ENTRIES.filter((entry) => ACTION_NAMES.includes(entry as ActionName)) as ActionName[];
   test.each(actions)('dist/%s/index.js starts and fails on a missing required input', (action) => {
     const run = runBundle(action, []);
