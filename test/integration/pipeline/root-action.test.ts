@@ -1,11 +1,14 @@
 // The root action end to end, as a release would run it: src/entrypoints/pipeline.ts in its own
 // process with INPUT_* variables and a release event, against the sandbox Azure ML workspace (blobs
 // in Azurite) and the sandbox IoT Hub. The image is given as `image-ref` (the buildx path is in the
-// e2e tier). Then three bad inputs of three stages, reported together, with nothing written anywhere.
+// e2e tier); GitHub Deployments go to a stand-in of the GitHub REST API (there is no local GitHub).
+// Then three bad inputs of three stages, reported together, with nothing written anywhere.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { expectNoSecrets, sharedAccessKeyOf } from '../rollout-client/secrets.js';
 import { blobNames, modelWorkspace } from '../model/support.js';
 import { NEW_IMAGE } from '../rollout/support.js';
+import { GitHubStandIn } from '../../support/github-api.js';
+import { recordTestSecret } from '../../support/journal.js';
 import {
   COMMIT,
   deploymentOnHub,
@@ -28,13 +31,23 @@ beforeAll(() => {
 
 afterAll(() => files?.cleanup());
 
+const github = new GitHubStandIn();
+const GITHUB_TOKEN = 'ghs_rootActionStandInToken0123456789abcdef';
+recordTestSecret(GITHUB_TOKEN); // the suite's secret scan looks for it in every journaled line
+beforeAll(() => github.start());
+afterAll(() => github.stop());
+
 function inputs(overrides: Record<string, string> = {}): Record<string, string> {
   return sandboxes.inputs(modelPath, { 'image-ref': NEW_IMAGE, ...overrides });
 }
 
 describe('the root action', () => {
   test('a published release: registered, rolled out ring by ring, one summary with the lineage', async () => {
-    const run = await runRootAction(inputs(), releaseEvent('v1.1.0'));
+    const run = await runRootAction(
+      inputs({ 'github-deployments': 'true', 'github-token': GITHUB_TOKEN }),
+      releaseEvent('v1.1.0'),
+      { GITHUB_API_URL: github.url },
+    );
     expect(run.errors).toEqual([]);
     expect(run.status).toBe(0);
 
@@ -64,7 +77,12 @@ describe('the root action', () => {
     expect(run.summary).toContain('build skipped: image-ref given');
     // Secrets reach the runner only in the commands that mask them.
     const { hub, aml } = sandboxes;
-    const secrets = [hub.connectionString, sharedAccessKeyOf(hub.connectionString), aml.clientSecret];
+    const secrets = [
+      hub.connectionString,
+      sharedAccessKeyOf(hub.connectionString),
+      aml.clientSecret,
+      GITHUB_TOKEN,
+    ];
     const logged = `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => !l.startsWith('::add-mask::'));
     expectNoSecrets([run.summary, JSON.stringify(run.outputs), ...logged], secrets);
     // The deployment pins the image by digest, names the registered model and leads back to the run.
@@ -83,6 +101,16 @@ describe('the root action', () => {
       modelVersion: '1',
       runUrl: RUN_URL,
     });
+    // One GitHub Deployment per ring, at the release's commit, the last ring the production one.
+    expect(github.summary()).toEqual([
+      { environment: 'canary', states: ['in_progress', 'success'] },
+      { environment: 'fleet', states: ['in_progress', 'success'] },
+    ]);
+    expect(github.deployments.map((d) => [d.ref, d.production_environment])).toEqual([
+      [COMMIT, false],
+      [COMMIT, true],
+    ]);
+    expect(github.requests.every((r) => r.authorization === `token ${GITHUB_TOKEN}`)).toBe(true);
   }, 120_000);
 
   test('a release whose canary fails: rolled back, the step fails, the summary tells why', async () => {

@@ -1,11 +1,7 @@
 // GitHub Deployments per ring: the real @actions/github octokit, driven by the real engine on the
 // sandbox hub. The one mock in this file is the GitHub REST deployments API itself — there is no
-// local GitHub — so a small stand-in on 127.0.0.1 answers the three calls the tracker makes (create
-// a deployment, list a ring environment's deployments, create a deployment status) and records every
-// request. It can refuse the token (403, as GitHub does without `deployments: write`) or fail once
-// with a 500 whose body echoes the credential, to prove the tracker never logs it.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// local GitHub — so a small stand-in on 127.0.0.1 (test/support/github-api.ts) answers the tracker's
+// calls and records every request.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   deploymentTrackerFromEnvironment,
@@ -16,6 +12,8 @@ import { memoryLogger } from '../../../src/logger.js';
 import { runRollout } from '../../../src/rollout/engine.js';
 import type { RolloutDeps } from '../../../src/rollout/engine-types.js';
 import { expectNoSecrets } from '../rollout-client/secrets.js';
+import { GitHubStandIn } from '../../support/github-api.js';
+import { recordTestSecret } from '../../support/journal.js';
 import {
   hubWithFallback,
   NEW_IMAGE,
@@ -26,111 +24,9 @@ import {
 } from './support.js';
 
 const TOKEN = 'ghs_standInToken0123456789abcdefABCDEF';
+recordTestSecret(TOKEN); // the suite's secret scan looks for it in every journaled line
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const RUN_URL = 'https://github.com/acme/vision/actions/runs/777';
-
-interface Recorded {
-  method: string;
-  path: string;
-  authorization?: string;
-  body?: Record<string, unknown>;
-}
-
-interface StoredDeployment extends Record<string, unknown> {
-  id: number;
-  environment: string;
-  payload: unknown;
-  statuses: Array<Record<string, unknown>>;
-}
-
-/** The GitHub REST deployments API, as far as the tracker uses it. */
-class GitHubStandIn {
-  readonly requests: Recorded[] = [];
-  readonly deployments: StoredDeployment[] = [];
-  mode: 'ok' | 'forbidden' | 'fail-next-status' = 'ok';
-  private server?: Server;
-  private nextId = 1000;
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      void this.handle(req).then(([status, body]) => {
-        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify(body));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  /** Deployments created since `from`, with their statuses' states. */
-  summary(from = 0) {
-    return this.deployments.slice(from).map((d) => ({
-      environment: d.environment,
-      states: d.statuses.map((s) => s.state),
-    }));
-  }
-
-  private async handle(req: IncomingMessage): Promise<[number, unknown]> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-    const authorization = req.headers.authorization;
-    this.requests.push({
-      method: req.method ?? '',
-      path: url.pathname,
-      ...(authorization ? { authorization } : {}),
-      ...(body ? { body } : {}),
-    });
-    if (this.mode === 'forbidden') {
-      return [
-        403,
-        {
-          message: 'Resource not accessible by integration',
-          documentation_url: 'https://docs.github.com/rest/deployments/deployments#create-a-deployment',
-          status: '403',
-        },
-      ];
-    }
-    const list = /^\/repos\/acme\/vision\/deployments$/.test(url.pathname);
-    const statuses = /^\/repos\/acme\/vision\/deployments\/(\d+)\/statuses$/.exec(url.pathname);
-    if (list && req.method === 'POST') {
-      const deployment: StoredDeployment = {
-        ...body,
-        id: this.nextId++,
-        environment: String(body?.environment),
-        payload: body?.payload,
-        statuses: [],
-      };
-      this.deployments.push(deployment);
-      return [201, { ...deployment, statuses: undefined }];
-    }
-    if (list && req.method === 'GET') {
-      const environment = url.searchParams.get('environment');
-      const found = this.deployments.filter((d) => !environment || d.environment === environment).reverse();
-      return [200, found.map((d) => ({ ...d, statuses: undefined }))];
-    }
-    if (statuses && req.method === 'POST') {
-      if (this.mode === 'fail-next-status') {
-        this.mode = 'ok';
-        return [500, { message: `upstream failed for Authorization: ${authorization ?? ''}` }];
-      }
-      const deployment = this.deployments.find((d) => d.id === Number(statuses[1]));
-      if (!deployment) return [404, { message: 'Not Found' }];
-      deployment.statuses.push(body ?? {});
-      return [201, { id: this.nextId++, ...body }];
-    }
-    return [404, { message: 'Not Found' }];
-  }
-}
 
 const github = new GitHubStandIn();
 const loggers: Array<ReturnType<typeof memoryLogger>> = [];
