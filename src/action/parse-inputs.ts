@@ -104,3 +104,9 @@ export function secretInputNames(action: ActionName): string[] {
     .filter((spec) => spec.secret)
     .map((spec) => spec.name);
 }
+
+/** The input's text, trimmed; undefined when it is not a string or is blank (not given). */
+export function textInput(inputs: ParsedInputs, name: string): string | undefined {
+  const value = inputs[name];
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}

@@ -1,6 +1,6 @@
 // The sign-in inputs every Azure stage shares (client-id, tenant-id, client-secret, audience,
 // authority-host), checked as input problems before any request, then turned into the credential.
-import type { InputProblem, ParsedInputs } from '../action/parse-inputs.js';
+import { type InputProblem, type ParsedInputs, textInput as text } from '../action/parse-inputs.js';
 import type { Logger } from '../logger.js';
 import { createAzureCredential, type AzureCredential } from './credentials.js';
 
@@ -27,11 +27,6 @@ export interface SignInInputs {
   clientSecret?: string;
   audience?: string;
   authorityHost?: string;
-}
-
-function text(inputs: ParsedInputs, name: string): string | undefined {
-  const value = inputs[name];
-  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }
 
 export function signInInputs(inputs: ParsedInputs): SignInInputs {

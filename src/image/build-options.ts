@@ -1,7 +1,7 @@
 // The build-image inputs checked and resolved into one plan, with every problem named at once
 // (InputProblem per input), before anything runs. No I/O: the stage adds the file checks.
 import { posix, resolve } from 'node:path';
-import type { InputProblem, ParsedInputs } from '../action/parse-inputs.js';
+import { type InputProblem, type ParsedInputs, textInput as text } from '../action/parse-inputs.js';
 import { PUBLIC_ARM_ENDPOINT } from '../azure/arm-client.js';
 import { appSlug } from '../rollout/release-id.js';
 import type { RunInfo } from '../stages/index.js';
@@ -84,11 +84,6 @@ export interface ImagePlan {
 /** The Dockerfile: `file` (relative to `cwd`, the workspace), else `Dockerfile` in the context. */
 export function dockerfileOf(plan: Pick<ImagePlan, 'context' | 'file'>, cwd: string): string {
   return plan.file ? resolve(cwd, plan.file) : resolve(cwd, plan.context, DEFAULT_DOCKERFILE);
-}
-
-function text(inputs: ParsedInputs, name: string): string | undefined {
-  const value = inputs[name];
-  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }
 
 function list(inputs: ParsedInputs, name: string): string[] {

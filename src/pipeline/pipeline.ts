@@ -15,7 +15,7 @@ import { buildImageFromInputs } from '../stages/build-image.js';
 import { StageFailedError, type StageContext, type StageResult } from '../stages/index.js';
 import { runRegisterModel } from '../stages/register-model.js';
 import { runRolloutStage, type RolloutStageDeps } from '../stages/rollout.js';
-import { textInput as text } from '../stages/inputs.js';
+import { textInput as text } from '../action/parse-inputs.js';
 import { planPipeline } from './preflight.js';
 import {
   pipelineOutputs,

@@ -7,7 +7,7 @@
 import { InputError, type InputProblem, type ParsedInputs } from '../action/parse-inputs.js';
 import { imageInputProblems } from '../stages/build-image.js';
 import type { StageContext } from '../stages/index.js';
-import { textInput as text } from '../stages/inputs.js';
+import { textInput as text } from '../action/parse-inputs.js';
 import { registrationInputProblems } from '../stages/register-model.js';
 import { rolloutInputProblems } from '../stages/rollout.js';
 import { resolveTrigger, type Trigger } from './trigger.js';

@@ -3,7 +3,12 @@
 // problem is reported at once (InputError), so a run never stops at the first of several mistakes.
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { InputError, type InputProblem, type ParsedInputs } from '../action/parse-inputs.js';
+import {
+  InputError,
+  type InputProblem,
+  type ParsedInputs,
+  textInput as text,
+} from '../action/parse-inputs.js';
 import { ManifestError, type RestartPolicy } from '../edge/index.js';
 import type { RunInfo } from '../stages/index.js';
 import type { HubConnectionInputs } from './connect.js';
@@ -34,11 +39,6 @@ export interface RolloutStageInputs {
 const NEEDS_RELEASE: readonly RolloutCommand[] = ['plan', 'start', 'auto'];
 const NEEDS_MANIFEST: readonly RolloutCommand[] = ['start', 'auto'];
 const MODULE_NAME = /^[a-zA-Z0-9_-]+$/;
-
-function text(inputs: ParsedInputs, name: string): string | undefined {
-  const value = inputs[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
 
 function flag(inputs: ParsedInputs, name: string): boolean {
   return inputs[name] === true;

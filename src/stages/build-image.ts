@@ -25,7 +25,7 @@ import {
 } from '../image/fast-path/choose-strategy.js';
 import { machineSystem, type ImageSystem } from '../image/system.js';
 import type { StageContext, StageResult } from './index.js';
-import { textInput as text } from './inputs.js';
+import { textInput as text } from '../action/parse-inputs.js';
 
 /** `https://…` or `git@…`: buildx fetches it; nothing on disk to check or read. */
 const REMOTE_CONTEXT = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;

@@ -18,7 +18,7 @@ import {
 import { registrationOutputs, registrationSummary } from '../model/summary.js';
 import { parseReleaseVersion, stripVersionPrefix } from '../rollout/release-id.js';
 import type { RunInfo, StageContext, StageResult } from './index.js';
-import { textInput as text } from './inputs.js';
+import { textInput as text } from '../action/parse-inputs.js';
 
 function keyValues(inputs: ParsedInputs, name: string): Record<string, string> {
   const value = inputs[name];
