@@ -2,11 +2,9 @@
 // (and again after a week) under tmp/test-ca, then trusted by every test process through
 // NODE_EXTRA_CA_CERTS, with its files in SANDBOX_CA_CERT / SANDBOX_CA_KEY (test/support/sandbox.ts).
 // `npm test` and the e2e runner both start from here.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCertificateAuthority } from '../src/sandbox/tls.js';
-
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+import { persistentCa } from '../src/sandbox/trust.js';
 
 export interface TestCa {
   certFile: string;
@@ -15,17 +13,8 @@ export interface TestCa {
 
 /** The test CA's files under `<root>/tmp/test-ca`, made when missing or older than a week. */
 export async function ensureTestCa(root: string): Promise<TestCa> {
-  const caDir = join(root, 'tmp', 'test-ca');
-  const certFile = join(caDir, 'ca.pem');
-  const keyFile = join(caDir, 'ca-key.pem');
-  if (!existsSync(certFile) || Date.now() - statSync(certFile).mtimeMs > WEEK_MS) {
-    mkdirSync(caDir, { recursive: true });
-    const ca = await createCertificateAuthority('ml-to-iot-edge test CA');
-    writeFileSync(keyFile, ca.key, { mode: 0o600 });
-    writeFileSync(certFile, ca.cert);
-  }
-  readFileSync(certFile); // fail here, clearly, if it cannot be read
-  return { certFile, keyFile };
+  const ca = await persistentCa(join(root, 'tmp', 'test-ca'), 'ml-to-iot-edge test CA');
+  return { certFile: ca.file, keyFile: ca.keyFile };
 }
 
 /** The variables that make a test process trust the CA and hand its files to the sandboxes. */

@@ -16,12 +16,15 @@ export interface CaOnDisk extends PemPair {
 }
 
 /** A CA kept in `dir` (default: a folder in the temp directory), made anew when missing or a week old. */
-export async function persistentCa(dir = join(tmpdir(), 'ml-to-iot-edge-sandbox-ca')): Promise<CaOnDisk> {
+export async function persistentCa(
+  dir = join(tmpdir(), 'ml-to-iot-edge-sandbox-ca'),
+  name?: string,
+): Promise<CaOnDisk> {
   const file = join(dir, 'ca.pem');
   const keyFile = join(dir, 'ca-key.pem');
   if (!existsSync(file) || !existsSync(keyFile) || Date.now() - statSync(file).mtimeMs > WEEK_MS) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const ca = await createCertificateAuthority();
+    const ca = await createCertificateAuthority(name);
     writeFileSync(keyFile, ca.key, { mode: 0o600 });
     writeFileSync(file, ca.cert);
   }
