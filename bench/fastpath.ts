@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parseInputs } from '../src/action/parse-inputs.js';
 import type { BuildImageResult } from '../src/image/build-image.js';
+import { platformString } from '../src/image/oci/append.js';
 import { createRegistryClient, isIndex, type RegistryClient } from '../src/image/registry-client.js';
 import { machineSystem, type ImageSystem } from '../src/image/system.js';
 import { SPAN_PREFIX } from '../src/image/fast-path/timing.js';
@@ -127,11 +128,7 @@ interface PlatformImage {
 async function platformImage(repository: string, digest: string, platform: string): Promise<PlatformImage> {
   const index = await client.getManifest(repository, digest);
   const entry = isIndex(index)
-    ? index.json.manifests?.find(
-        (m) =>
-          [m.platform?.os, m.platform?.architecture, m.platform?.variant].filter(Boolean).join('/') ===
-          platform,
-      )
+    ? index.json.manifests?.find((m) => m.platform && platformString(m.platform) === platform)
     : undefined;
   const manifest = entry ? await client.getManifest(repository, entry.digest) : index;
   const blobs = new Map<string, number>();

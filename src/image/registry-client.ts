@@ -20,6 +20,7 @@ import {
   type HttpMethods,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
+import { sha256Digest } from './oci/digest.js';
 import type { BlobSource } from './oci/image-store.js';
 
 export const MEDIA_TYPES = {
@@ -159,10 +160,6 @@ function registryErrorText(body: string): { code?: string; message?: string } {
   } catch {
     return { message: body.trim().slice(0, 200) || undefined };
   }
-}
-
-export function sha256Digest(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /** Whether a manifest reference is a digest (`algorithm:hex`) rather than a tag. */
@@ -669,7 +666,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (response.status !== 200) return fail(response, what);
       const bytes = await readAll(response.readableStreamBody as Readable | undefined);
       const digest = isDigest(reference) ? reference : sha256Digest(bytes);
-      const actual = digestWithAlgorithmOf(digest, bytes);
+      // A tag's digest is the hash just taken; only a digest reference needs checking against it.
+      const actual = isDigest(reference) ? digestWithAlgorithmOf(reference, bytes) : undefined;
       if (actual !== undefined && actual !== digest)
         throw new RegistryError(`${what}: the bytes served hash to ${actual}`, undefined, 'DIGEST_INVALID');
       const served = response.headers.get('docker-content-digest');

@@ -138,7 +138,7 @@ export interface Stage {
   instructions: Instruction[];
 }
 
-export function splitStages(instructions: Instruction[]): Stage[] {
+function splitStages(instructions: Instruction[]): Stage[] {
   const stages: Stage[] = [];
   for (const instruction of instructions) {
     if (instruction.keyword === 'FROM') {

@@ -12,7 +12,7 @@ import { appendModelLayer, readEnvironmentImage, type EnvironmentImage } from '.
 import type { ImageStore } from '../oci/image-store.js';
 import { layoutStore } from '../oci/layout-store.js';
 import { buildModelLayer, removeModelLayer, sendModelLayer, type ModelLayer } from '../oci/model-layer.js';
-import { sha256Digest } from '../registry-client.js';
+import { sha256Digest } from '../oci/digest.js';
 import type { StrategyDecision } from './choose-strategy.js';
 import { parseEnvironmentImage, type EnvironmentReference } from './environment-reference.js';
 import { ensureEnvironment, type EnvironmentSource } from './environment.js';
@@ -59,7 +59,7 @@ export interface ModelLayerResult {
 }
 
 /** The labels of a shared environment image: the release's, minus what changes every release. */
-export function environmentLabels(plan: ImagePlan, hash: string): Array<[string, string]> {
+function environmentLabels(plan: ImagePlan, hash: string): Array<[string, string]> {
   return [
     ...plan.labels.filter(([key]) => !PER_RELEASE_LABELS.includes(key)),
     [ENVIRONMENT_HASH_LABEL, hash],

@@ -3,17 +3,18 @@
 // each manifest gains the layer; the index (or manifest list) points at the new manifests. Documents
 // are re-serialised compactly in their input key order, so the same inputs give the same bytes.
 import { MODEL_NAME_LABEL, MODEL_VERSION_LABEL } from '../labels.js';
+import { MEDIA_TYPES } from '../registry-client.js';
 import { sha256Digest } from './digest.js';
 import type { StoredManifest } from './image-store.js';
 
 export const MODEL_HASH_LABEL = 'ml-to-iot-edge.model.hash';
 
 export const MediaTypes = {
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: MEDIA_TYPES.ociIndex,
+  ociManifest: MEDIA_TYPES.ociManifest,
   ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerManifestList: MEDIA_TYPES.dockerList,
+  dockerManifest: MEDIA_TYPES.dockerManifest,
   dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
 } as const;
 
@@ -199,7 +200,7 @@ export function configDescriptor(manifest: StoredManifest): Descriptor {
 }
 
 /** The config and manifest of one platform with the model layer on top. */
-export function appendToImage(image: PlatformImage, changes: AppendChanges): AppendedImage {
+function appendToImage(image: PlatformImage, changes: AppendChanges): AppendedImage {
   const manifestType = mediaTypeOf(image.manifest);
   if (!MANIFEST_TYPES.includes(manifestType)) {
     throw new ImageFormatError(`${image.manifest.digest} is a ${manifestType}, not an image manifest`);

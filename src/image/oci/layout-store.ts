@@ -6,11 +6,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { MediaTypes } from './append.js';
 import { isSha256Digest, sha256Digest, sha256Hex } from './digest.js';
 import type { BlobSource, ImageStore } from './image-store.js';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
-const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
 
 interface LayoutIndex {
   schemaVersion: number;
@@ -49,7 +49,7 @@ export function layoutStore(dir: string): ImageStore {
 
   const readIndex = async (): Promise<LayoutIndex> => {
     const bytes = await readIfExists(join(root, 'index.json'));
-    if (!bytes) return { schemaVersion: 2, mediaType: INDEX_MEDIA_TYPE, manifests: [] };
+    if (!bytes) return { schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests: [] };
     const index = JSON.parse(bytes.toString('utf8')) as LayoutIndex;
     if (!Array.isArray(index.manifests))
       throw new LayoutStoreError(`${root}/index.json has no manifests list`);

@@ -5,7 +5,8 @@
 // blob in another repository of the same registry is mounted rather than uploaded. A small blob with
 // nowhere to mount it from (a new config) is sent without asking first, and a streamed blob (the
 // model layer as it is compressed) needs no question at all.
-import { RegistryError, sha256Digest, type RegistryClient } from '../registry-client.js';
+import { RegistryError, type RegistryClient } from '../registry-client.js';
+import { sha256Digest } from './digest.js';
 import type { BlobSource, ImageStore, StoredManifest } from './image-store.js';
 
 export interface RegistryLocation {

@@ -1,12 +1,8 @@
 // Fakes of the machine (docker) and of a registry for the image stage's unit tests.
 import { writeFileSync } from 'node:fs';
 import type { ExecResult, ImageSystem } from '../../../src/image/system.js';
-import {
-  RegistryError,
-  sha256Digest,
-  type Manifest,
-  type RegistryClient,
-} from '../../../src/image/registry-client.js';
+import { RegistryError, type Manifest, type RegistryClient } from '../../../src/image/registry-client.js';
+import { sha256Digest } from '../../../src/image/oci/digest.js';
 
 export interface FakeCall {
   command: string;

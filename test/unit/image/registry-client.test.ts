@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRegistryClient, parseChallenge, sha256Digest } from '../../../src/image/registry-client.js';
+import { createRegistryClient, parseChallenge } from '../../../src/image/registry-client.js';
+import { sha256Digest } from '../../../src/image/oci/digest.js';
 import {
   checkPlatforms,
   checkTags,

@@ -13,9 +13,9 @@ import {
   readAhead,
   RegistryError,
   scopeGrants,
-  sha256Digest,
   type RegistryClientOptions,
 } from '../../../src/image/registry-client.js';
+import { sha256Digest } from '../../../src/image/oci/digest.js';
 import { startOciRegistry, type OciRegistry, type OciRegistryOptions } from '../../support/oci-registry.js';
 
 const USER = 'ci';

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import {
   createRegistryClient,
   MEDIA_TYPES,
-  sha256Digest,
   type RegistryClient,
 } from '../../../../src/image/registry-client.js';
+import { sha256Digest } from '../../../../src/image/oci/digest.js';
 import type { BlobSource, ImageStore } from '../../../../src/image/oci/image-store.js';
 import {
   ASK_FIRST_ABOVE,
