@@ -62,7 +62,7 @@ const TEXT: Style = {
 const code = MARKDOWN.code;
 
 /** `image@digest` split into the image outputs, for an image given rather than built. */
-export function givenImageOutputs(imageRef: string): { image: string; digest: string; 'image-ref': string } {
+function givenImageOutputs(imageRef: string): { image: string; digest: string; 'image-ref': string } {
   const at = imageRef.lastIndexOf('@');
   return at > 0
     ? { image: imageRef.slice(0, at), digest: imageRef.slice(at + 1), 'image-ref': imageRef }

@@ -13,7 +13,7 @@ import { rolloutInputProblems } from '../stages/rollout.js';
 import { resolveTrigger, type Trigger } from './trigger.js';
 
 /** Stands for the digest of an image not built yet, so the rollout's manifest can be checked. */
-export const PLACEHOLDER_IMAGE_REF = `placeholder.invalid/image@sha256:${'0'.repeat(64)}`;
+const PLACEHOLDER_IMAGE_REF = `placeholder.invalid/image@sha256:${'0'.repeat(64)}`;
 
 export interface PipelinePlan {
   trigger: Trigger;

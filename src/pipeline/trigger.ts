@@ -8,9 +8,9 @@ import type { RolloutCommand } from '../rollout/engine-types.js';
 import { parseReleaseVersion, stripVersionPrefix } from '../rollout/release-id.js';
 
 /** Commands a dispatch runs directly, without registering or building. */
-export const DISPATCH_COMMANDS = ['status', 'promote', 'rollback', 'plan'] as const;
+const DISPATCH_COMMANDS = ['status', 'promote', 'rollback', 'plan'] as const;
 /** Release event types that start a rollout of the release's tag. */
-export const RELEASE_ACTIONS = ['published', 'released', 'prereleased', 'created'] as const;
+const RELEASE_ACTIONS = ['published', 'released', 'prereleased', 'created'] as const;
 
 export interface TriggerSource {
   eventName?: string;

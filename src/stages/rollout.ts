@@ -15,7 +15,7 @@ import { renderReportMarkdown, renderReportText, ringsReportJson } from '../roll
 import { rolloutStageInputs, type RolloutStageInputs } from '../rollout/rollout-inputs.js';
 import { StageFailedError, type StageContext, type StageResult } from './index.js';
 
-export const realClock: RolloutClock = {
+const realClock: RolloutClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
@@ -75,7 +75,7 @@ function scrubbed(error: unknown, secrets: readonly string[]): unknown {
 }
 
 /** The rollout's inputs checked and read (rings, template and env files from the working folder). */
-export function prepareRolloutInputs(
+function prepareRolloutInputs(
   inputs: ParsedInputs,
   context: Pick<StageContext, 'run' | 'env'>,
   mask: (secret: string) => void,
